@@ -1,0 +1,3 @@
+"""Sharewell: safe, lawful, early information sharing between public services."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Adapters: databases, linkage, crypto, transports. They implement the services' ports."""

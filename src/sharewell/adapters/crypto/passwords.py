@@ -1,0 +1,23 @@
+"""Password hashing with Argon2id (argon2-cffi)."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+# Demo data hashes many accounts, so its hasher is cheaper; both are Argon2id.
+_HASHER = PasswordHasher()
+_FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
+
+
+def hash_password(password: str, *, fast: bool = False) -> str:
+    """An Argon2id hash of `password` to store."""
+    return (_FAST_HASHER if fast else _HASHER).hash(password)
+
+
+def verify_password(stored_hash: str, password: str) -> bool:
+    """True when `password` matches `stored_hash`; never raises for a wrong password."""
+    try:
+        return _HASHER.verify(stored_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False

@@ -1,0 +1,1 @@
+"""The rules of sharing: standard library only, no frameworks."""

@@ -1,0 +1,1 @@
+"""Ways in: the JSON API, the web pages and the command line."""

@@ -1,0 +1,95 @@
+"""`sharewell`: set up, fill with demo data, serve.
+
+Expected failures print one line and exit non-zero, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from sharewell import __version__
+from sharewell.config import Settings
+from sharewell.domain.errors import SharewellError, ValidationError
+
+app = typer.Typer(
+    name="sharewell",
+    help="Sharewell: safe, lawful, early information sharing between public services.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+
+def settings() -> Settings:
+    """Settings from the environment, read when a command runs (never at import)."""
+    return Settings()
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"sharewell {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Sharewell command line."""
+
+
+@app.command()
+def init() -> None:
+    """Create the database or bring it up to date (safe to run again)."""
+    from sharewell.adapters.db.migrate import upgrade
+    from sharewell.bootstrap import build
+
+    container = build(settings())
+    try:
+        before, after = upgrade(container.engine)
+    finally:
+        container.close()
+    if before == after:
+        console.print(f"Database already up to date (schema {after}).")
+    else:
+        console.print(f"Database ready: schema {before or 'empty'} -> {after}.")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI and turn expected failures into one line and an exit code."""
+    try:
+        app(args=argv, prog_name="sharewell", standalone_mode=False)
+    except SharewellError as exc:
+        where = f" ({exc.field})" if exc.field else ""
+        message = " ".join(exc.message.split())
+        errors.print(f"Error{where}: {message}", highlight=False, markup=False, soft_wrap=True)
+        return 2 if isinstance(exc, ValidationError) else 1
+    except typer.Exit as exc:
+        return int(exc.exit_code or 0)
+    except typer.Abort:
+        errors.print("Aborted.")
+        return 1
+    except KeyboardInterrupt:
+        errors.print("Interrupted.")
+        return 130
+    except Exception as exc:
+        # Typer vendors click; its usage errors carry show() and exit_code.
+        show = getattr(exc, "show", None)
+        if show is not None and isinstance(getattr(exc, "exit_code", None), int):
+            show(file=sys.stderr)
+            return int(exc.exit_code)  # type: ignore[attr-defined]
+        raise
+    return 0
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

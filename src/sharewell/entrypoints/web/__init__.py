@@ -1,0 +1,1 @@
+"""Server-rendered pages in the GOV.UK Design System look."""

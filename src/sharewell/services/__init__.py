@@ -1,0 +1,1 @@
+"""Use cases: one function per state change, talking to storage through ports."""
