@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from sharewell.domain.audit import AuditEvent, AuditReceipt
 from sharewell.domain.organisations import Organisation, Practitioner
 
 
@@ -26,3 +27,13 @@ class PractitionerRepository(Protocol):
     def get(self, practitioner_id: str) -> Practitioner | None: ...
 
     def by_email(self, email: str) -> Practitioner | None: ...
+
+
+class AuditLog(Protocol):
+    """The append-only, tamper-evident log.
+
+    `append` returns only once the entry is durable and raises if it cannot be made so: callers
+    must disclose nothing when it raises (fail closed).
+    """
+
+    def append(self, event: AuditEvent) -> AuditReceipt: ...
