@@ -196,7 +196,7 @@ def page(browser: Any, live_server: str) -> Iterator[Any]:
     context.close()
 
 
-def _axe_violations(page: Any) -> list[dict[str, Any]]:
+def axe_violations(page: Any) -> list[dict[str, Any]]:
     if not AXE.exists():
         pytest.fail(f"axe-core is not installed at {AXE}: run npm ci")
     # Evaluated through the DevTools protocol, which the page's CSP does not govern.
@@ -213,7 +213,7 @@ def assert_accessible() -> Callable[[Any], None]:
     """Run axe-core (WCAG 2.2 AA tags) on the page; fail listing every violation."""
 
     def check(page: Any) -> None:
-        violations = _axe_violations(page)
+        violations = axe_violations(page)
         described = [
             f"{v['id']} ({v['impact']}): {v['help']} at "
             + ", ".join(str(node["target"]) for node in v["nodes"])

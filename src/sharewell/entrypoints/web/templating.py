@@ -20,9 +20,7 @@ def make_templates() -> Jinja2Templates:
             PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
         ]
     )
-    environment = Environment(
-        loader=loader, autoescape=select_autoescape(default=True), trim_blocks=True
-    )
+    environment = Environment(loader=loader, autoescape=select_autoescape(default=True))
     return Jinja2Templates(env=environment)
 
 
