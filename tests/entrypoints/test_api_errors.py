@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
 from tests.entrypoints.conftest import Web
 
@@ -114,7 +113,3 @@ def test_html_pages_get_the_one_error_page(web: Web, path: str) -> None:
     assert response.status_code == 404
     assert "Page not found" in response.text
     assert response.headers["content-type"].startswith("text/html")
-
-
-def test_client_is_a_testclient(web: Web) -> None:
-    assert isinstance(web.client, TestClient)
