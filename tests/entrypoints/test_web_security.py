@@ -177,3 +177,8 @@ def test_starts_without_assets_and_warns_once(
         assert client.get("/healthz").status_code == 200
         assert client.get("/sign-in").status_code == 200
     container.close()
+
+
+def test_health_check_and_start_page_answer_head_requests(web: Web) -> None:
+    assert web.client.head("/healthz").status_code == 200
+    assert web.client.head("/").status_code == 200

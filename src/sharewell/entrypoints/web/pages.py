@@ -24,7 +24,7 @@ Wiring = Annotated[Container, Depends(container)]
 SignedIn = Annotated[Practitioner, Depends(current_practitioner)]
 
 
-@router.get("/")
+@router.api_route("/", methods=["GET", "HEAD"])
 def start(request: Request) -> Response:
     return render(request, "start.html")
 
@@ -105,7 +105,7 @@ def organisations(request: Request, wiring: Wiring, _practitioner: SignedIn) -> 
     return render(request, "organisations.html", {"rows": rows, "nav": "organisations"})
 
 
-@router.get("/healthz")
+@router.api_route("/healthz", methods=["GET", "HEAD"])
 def healthz(wiring: Wiring) -> JSONResponse:
     """Liveness and database reachability, for load balancers; no personal data."""
     try:
