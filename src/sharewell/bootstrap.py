@@ -6,9 +6,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from sharewell.adapters.crypto.passwords import Argon2Passwords
 from sharewell.adapters.db.engine import check_reachable, make_engine
 from sharewell.adapters.db.repositories import SqlOrganisations, SqlPractitioners
 from sharewell.config import Settings
+from sharewell.domain.accounts import LockoutPolicy
+from sharewell.services.accounts import Accounts
 
 
 @dataclass
@@ -19,6 +22,7 @@ class Container:
     engine: Engine
     organisations: SqlOrganisations
     practitioners: SqlPractitioners
+    accounts: Accounts
 
     def close(self) -> None:
         self.engine.dispose()
@@ -29,9 +33,15 @@ def build(settings: Settings, *, check: bool = True) -> Container:
     engine = make_engine(settings.database_url)
     if check:
         check_reachable(engine)
+    practitioners = SqlPractitioners(engine)
     return Container(
         settings=settings,
         engine=engine,
         organisations=SqlOrganisations(engine),
-        practitioners=SqlPractitioners(engine),
+        practitioners=practitioners,
+        accounts=Accounts(
+            practitioners=practitioners,
+            passwords=Argon2Passwords(),
+            lockout=LockoutPolicy(settings.lockout_attempts, settings.lockout_minutes),
+        ),
     )

@@ -76,3 +76,21 @@ class ConfigurationError(SharewellError):
 
     code = "CONFIGURATION_ERROR"
     http_status = 500
+
+
+class SignInFailed(NotAuthenticated):
+    """Wrong email address or password; deliberately does not say which."""
+
+    code = "SIGN_IN_FAILED"
+
+
+class AccountInactive(PermissionDenied):
+    """The practitioner's account has been switched off."""
+
+    code = "ACCOUNT_INACTIVE"
+
+
+class CsrfFailed(PermissionDenied):
+    """A form arrived without the token from the page that showed it."""
+
+    code = "CSRF_FAILED"

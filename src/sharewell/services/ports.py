@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Protocol
 
+from sharewell.domain.accounts import Credentials
 from sharewell.domain.audit import AuditEvent, AuditReceipt
 from sharewell.domain.organisations import Organisation, Practitioner
 
@@ -27,6 +29,31 @@ class PractitionerRepository(Protocol):
     def get(self, practitioner_id: str) -> Practitioner | None: ...
 
     def by_email(self, email: str) -> Practitioner | None: ...
+
+    def credentials(self, email: str) -> Credentials | None:
+        """The account with this email address (any case), with its sign-in state."""
+        ...
+
+    def record_failed_sign_in(self, practitioner_id: str) -> int:
+        """Count one more failed sign-in, atomically; returns the new count."""
+        ...
+
+    def lock(self, practitioner_id: str, *, until: datetime) -> None:
+        """Lock the account until `until` and start counting failures afresh."""
+        ...
+
+    def record_successful_sign_in(self, practitioner_id: str) -> None:
+        """Forget earlier failures and any lock."""
+        ...
+
+
+class PasswordVerifier(Protocol):
+    """Checks a password against a stored hash."""
+
+    def verify(self, stored_hash: str | None, password: str) -> bool:
+        """True on a match. With no hash it still does the work, then says False, so an
+        unknown account takes as long to refuse as a wrong password."""
+        ...
 
 
 class AuditLog(Protocol):

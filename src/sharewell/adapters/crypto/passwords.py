@@ -21,3 +21,19 @@ def verify_password(stored_hash: str, password: str) -> bool:
         return _HASHER.verify(stored_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+class Argon2Passwords:
+    """The PasswordVerifier port with Argon2id."""
+
+    def __init__(self) -> None:
+        self._dummy: str | None = None
+
+    def verify(self, stored_hash: str | None, password: str) -> bool:
+        if stored_hash is None:
+            # Spend the same effort as a real check so an unknown account cannot be timed.
+            if self._dummy is None:
+                self._dummy = hash_password("no account has this password")
+            verify_password(self._dummy, password)
+            return False
+        return verify_password(stored_hash, password)

@@ -2,28 +2,57 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from collections.abc import Callable
+from datetime import datetime
+
+from fastapi import FastAPI, Request
+from starlette.responses import Response
 
 from sharewell import __version__
 from sharewell.bootstrap import Container, build
 from sharewell.config import Settings
+from sharewell.domain.times import utcnow
+from sharewell.entrypoints.api.organisations import router as organisations_api
+from sharewell.entrypoints.web import assets, errors, pages, security
+from sharewell.entrypoints.web.logs import configure_logging
+from sharewell.entrypoints.web.templating import make_templates, render
 
 
-def create_app(settings: Settings, *, container: Container | None = None) -> FastAPI:
-    """Build the web application for `settings`; refuses a default secret outside demo mode."""
+def create_app(
+    settings: Settings,
+    *,
+    container: Container | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> FastAPI:
+    """Build the web application for `settings`; refuses a default secret outside demo mode.
+
+    `clock` is the time sign-in and session expiry use (tests move it on).
+    """
     settings.check_safe()
+    configure_logging(settings.log_level)
     container = container or build(settings)
     app = FastAPI(
-        title="Sharewell",
+        title="Sharewell API",
         version=__version__,
-        docs_url="/api/docs",
-        openapi_url="/api/openapi.json",
+        description="Safe, lawful, early information sharing between partner organisations. "
+        'Every error has the body {"error": {"code", "message", "field"}}.',
+        docs_url=None,
         redoc_url=None,
+        openapi_url="/api/openapi.json",
     )
     app.state.container = container
+    app.state.clock = clock
+    app.state.templates = make_templates()
+    errors.install(app)
+    security.install(app, settings, clock)
+    app.include_router(pages.router)
+    app.include_router(organisations_api)
 
-    @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
-        return {"status": "ok", "version": __version__}
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs(request: Request) -> Response:
+        # Swagger UI from our own node_modules, started by a static file: works offline and
+        # under the CSP (FastAPI's built-in page uses a CDN and an inline script).
+        return render(request, "api_docs.html")
 
+    assets.install(app, settings.assets_dir)
     return app

@@ -1,0 +1,204 @@
+"""The middleware every request passes: sessions, the sign-in gate, CSRF, security headers.
+
+Deny by default: a route is public only if it is listed in PUBLIC_PATHS or lives under a static
+prefix. Everything else needs a signed-in, active practitioner.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+import structlog
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from sharewell.bootstrap import Container
+from sharewell.config import Settings
+from sharewell.domain.errors import CsrfFailed, NotAuthenticated
+from sharewell.entrypoints.api import errors as api_errors
+from sharewell.entrypoints.web.errors import crash_response, error_page, is_api
+from sharewell.entrypoints.web.sessions import (
+    CSRF_FIELD,
+    CSRF_HEADER,
+    SAFE_METHODS,
+    SessionCodec,
+    WebSession,
+    cookie_name,
+)
+
+log = structlog.get_logger("sharewell.web")
+
+PUBLIC_PATHS = frozenset({"/", "/sign-in", "/healthz", "/api/docs", "/api/openapi.json"})
+STATIC_PREFIXES = ("/assets/", "/static/")
+
+CallNext = Callable[[Request], Awaitable[Response]]
+
+
+def content_security_policy(nonce: str) -> str:
+    # No 'unsafe-inline' for scripts: only our files and the one nonce'd GOV.UK snippet.
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src 'self' 'nonce-{nonce}'",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            "font-src 'self'",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+def security_headers(response: Response, *, nonce: str, settings: Settings, static: bool) -> None:
+    headers = response.headers
+    headers["Content-Security-Policy"] = content_security_policy(nonce)
+    headers["X-Frame-Options"] = "DENY"
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Referrer-Policy"] = "same-origin"
+    headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    headers["Permissions-Policy"] = "camera=(), geolocation=(), microphone=()"
+    if not static:
+        # Pages may show what partners hold about people: keep them out of caches.
+        headers["Cache-Control"] = "no-store"
+    if settings.https:
+        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+
+
+class Gatekeeper:
+    """Loads the session, turns away the signed-out and forged forms, saves the session."""
+
+    def __init__(self, settings: Settings, clock: Callable[[], datetime]) -> None:
+        self._settings = settings
+        self._clock = clock
+        self._codec = SessionCodec(settings.secret_key.get_secret_value())
+        self._cookie = cookie_name(settings.https)
+        self._idle_seconds = settings.session_minutes * 60
+
+    async def __call__(self, request: Request, call_next: CallNext) -> Response:
+        started = time.perf_counter()
+        nonce = secrets.token_urlsafe(16)
+        request.state.csp_nonce = nonce
+        path = request.url.path
+        static = path.startswith(STATIC_PREFIXES)
+        try:
+            if static:
+                response = await call_next(request)
+            else:
+                response = await self._guarded(request, call_next)
+        except Exception:
+            # Logged here with the traceback; the client gets the plain error page or shape.
+            log.exception("request.crashed", method=request.method, path=path)
+            response = crash_response(request)
+        security_headers(response, nonce=nonce, settings=self._settings, static=static)
+        if not static:
+            practitioner = getattr(request.state, "practitioner", None)
+            # The path only, never the query string: it may carry personal data.
+            log.info(
+                "request",
+                method=request.method,
+                path=path,
+                status=response.status_code,
+                ms=round((time.perf_counter() - started) * 1000, 1),
+                practitioner_id=practitioner.id if practitioner else None,
+            )
+        return response
+
+    async def _guarded(self, request: Request, call_next: CallNext) -> Response:
+        session = self._load(request)
+        request.state.session = session
+        request.state.practitioner = None
+        container: Container = request.app.state.container
+        if session.practitioner_id is not None:
+            practitioner = await run_in_threadpool(
+                container.practitioners.get, session.practitioner_id
+            )
+            if practitioner is None or not practitioner.active:
+                session.clear()
+            else:
+                request.state.practitioner = practitioner
+        response = await self._dispatch(request, session, call_next)
+        self._save(request, session, response)
+        return response
+
+    async def _dispatch(
+        self, request: Request, session: WebSession, call_next: CallNext
+    ) -> Response:
+        path = request.url.path
+        if request.state.practitioner is None and path not in PUBLIC_PATHS:
+            if is_api(request):
+                return api_errors.for_error(NotAuthenticated("Sign in to use the API"))
+            if session.expired:
+                session.flash(
+                    f"You were signed out because you did nothing for "
+                    f"{self._settings.session_minutes} minutes. Sign in again."
+                )
+            return RedirectResponse("/sign-in", status_code=303)
+        if request.method not in SAFE_METHODS and not await self._csrf_ok(request, session):
+            log.warning("csrf.refused", method=request.method, path=path)
+            failure = CsrfFailed(
+                "The form you sent has expired or did not come from Sharewell. "
+                "Go back, reload the page and try again."
+            )
+            if is_api(request):
+                return api_errors.for_error(failure)
+            return error_page(request, 403, title="You cannot do that", message=failure.message)
+        return await call_next(request)
+
+    async def _csrf_ok(self, request: Request, session: WebSession) -> bool:
+        if is_api(request):
+            return session.csrf_matches(request.headers.get(CSRF_HEADER))
+        content_type = request.headers.get("content-type", "")
+        if not content_type.startswith(
+            ("application/x-www-form-urlencoded", "multipart/form-data")
+        ):
+            return False
+        # Reading body() first makes Starlette keep the bytes and replay them to the route;
+        # reading only form() would leave the route an empty body.
+        await request.body()
+        form = await request.form()
+        sent = form.get(CSRF_FIELD)
+        return session.csrf_matches(sent if isinstance(sent, str) else None)
+
+    def _load(self, request: Request) -> WebSession:
+        data = self._codec.loads(request.cookies.get(self._cookie))
+        seen = data.get("seen")
+        now = self._clock().timestamp()
+        if data and (not isinstance(seen, int | float) or now - seen > self._idle_seconds):
+            return WebSession({}, expired="pid" in data)
+        return WebSession(data)
+
+    def _save(self, request: Request, session: WebSession, response: Response) -> None:
+        if not session.data:
+            if self._cookie in request.cookies:
+                response.delete_cookie(
+                    self._cookie,
+                    path="/",
+                    secure=self._settings.https,
+                    httponly=True,
+                    samesite="lax",
+                )
+            return
+        # Re-issued on every request: `seen` moves on, so expiry counts idle time only.
+        session.data["seen"] = int(self._clock().timestamp())
+        response.set_cookie(
+            self._cookie,
+            self._codec.dumps(session.data),
+            max_age=self._idle_seconds,
+            path="/",
+            secure=self._settings.https,
+            httponly=True,
+            samesite="lax",
+        )
+
+
+def install(app: FastAPI, settings: Settings, clock: Callable[[], datetime]) -> None:
+    """Put the gatekeeper in front of every route."""
+    app.middleware("http")(Gatekeeper(settings, clock))

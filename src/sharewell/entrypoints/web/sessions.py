@@ -1,0 +1,105 @@
+"""Signed-cookie sessions: who is signed in, the CSRF token, idle expiry.
+
+See docs/decisions/0002-sessions-and-csrf.md. The cookie holds only ids and tokens, signed with
+the secret key (itsdangerous); nothing personal is in it.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Any
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from starlette.requests import Request
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+
+
+def cookie_name(https: bool) -> str:
+    # The __Host- prefix makes browsers insist on Secure, Path=/ and no Domain.
+    return "__Host-sharewell" if https else "sharewell_session"
+
+
+class SessionCodec:
+    """Turns session data into a signed cookie value and back."""
+
+    def __init__(self, secret: str) -> None:
+        self._serializer = URLSafeSerializer(secret, salt="sharewell.session")
+
+    def dumps(self, data: dict[str, Any]) -> str:
+        return self._serializer.dumps(data)
+
+    def loads(self, value: str | None) -> dict[str, Any]:
+        """The data, or an empty session when the cookie is missing, forged or garbled."""
+        if not value:
+            return {}
+        try:
+            data = self._serializer.loads(value)
+        except BadSignature:
+            return {}
+        return data if isinstance(data, dict) else {}
+
+
+class WebSession:
+    """One browser's session for the length of a request."""
+
+    def __init__(self, data: dict[str, Any], *, expired: bool = False) -> None:
+        self.data = data
+        self.expired = expired
+        self.changed = False
+
+    @property
+    def practitioner_id(self) -> str | None:
+        value = self.data.get("pid")
+        return value if isinstance(value, str) else None
+
+    def csrf_token(self) -> str:
+        """This session's CSRF token, made on first use."""
+        token = self.data.get("csrf")
+        if not isinstance(token, str):
+            token = secrets.token_urlsafe(32)
+            self.data["csrf"] = token
+            self.data.setdefault("sid", secrets.token_urlsafe(16))
+            self.changed = True
+        return token
+
+    def csrf_matches(self, sent: str | None) -> bool:
+        token = self.data.get("csrf")
+        return (
+            isinstance(token, str)
+            and isinstance(sent, str)
+            and hmac.compare_digest(token.encode(), sent.encode())
+        )
+
+    def start(self, practitioner_id: str) -> None:
+        """Sign in: a new session id and CSRF token, so nothing planted before survives."""
+        self.data = {
+            "sid": secrets.token_urlsafe(16),
+            "csrf": secrets.token_urlsafe(32),
+            "pid": practitioner_id,
+        }
+        self.changed = True
+
+    def clear(self) -> None:
+        self.data = {}
+        self.changed = True
+
+    def flash(self, message: str) -> None:
+        """A one-off message for the next page."""
+        self.data["flash"] = message
+        self.changed = True
+
+    def pop_flash(self) -> str | None:
+        message = self.data.pop("flash", None)
+        if message is not None:
+            self.changed = True
+        return message if isinstance(message, str) else None
+
+
+def session_of(request: Request) -> WebSession | None:
+    """The request's session (None on static files, which carry none)."""
+    found: WebSession | None = getattr(request.state, "session", None)
+    return found

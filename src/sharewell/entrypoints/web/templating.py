@@ -1,0 +1,46 @@
+"""Jinja2 with our templates and the GOV.UK Frontend macros (govuk-frontend-jinja)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.templating import Jinja2Templates
+
+from sharewell.entrypoints.web.sessions import session_of
+
+
+def make_templates() -> Jinja2Templates:
+    """Our templates first, then govuk-frontend-jinja's under the govuk_frontend_jinja/ prefix."""
+    loader = ChoiceLoader(
+        [
+            PackageLoader("sharewell.entrypoints.web", "templates"),
+            PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+        ]
+    )
+    environment = Environment(loader=loader, autoescape=select_autoescape(default=True))
+    return Jinja2Templates(env=environment)
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any] | None = None, *, status: int = 200
+) -> Response:
+    """A page with what every layout needs: nonce, CSRF token, who is signed in, settings."""
+    app = request.app
+    settings = app.state.container.settings
+    session = session_of(request)
+    full: dict[str, Any] = {
+        "cspNonce": getattr(request.state, "csp_nonce", None),
+        "assetPath": "/assets",
+        "csrf_token": session.csrf_token() if session is not None else None,
+        "practitioner": getattr(request.state, "practitioner", None),
+        "partnership_name": settings.partnership_name,
+        "demo_mode": settings.demo_mode,
+        "flash": session.pop_flash() if session is not None else None,
+        "nav": None,
+    }
+    full.update(context or {})
+    templates: Jinja2Templates = app.state.templates
+    return templates.TemplateResponse(request, name, full, status_code=status)

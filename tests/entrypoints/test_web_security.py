@@ -1,0 +1,184 @@
+"""CSRF, security headers, public and private routes, and the refusal of a default secret."""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from sharewell.bootstrap import build
+from sharewell.config import Settings
+from sharewell.domain.errors import ConfigurationError
+from sharewell.entrypoints.web.app import create_app
+from tests.entrypoints.conftest import DSL_EMAIL, PASSWORD, Web, seed
+
+
+def test_sign_in_without_a_csrf_token_is_refused(web: Web) -> None:
+    web.client.get("/sign-in")
+    response = web.client.post("/sign-in", data={"email": DSL_EMAIL, "password": PASSWORD})
+    assert response.status_code == 403
+    assert "You cannot do that" in response.text
+    assert "expired or did not come from Sharewell" in response.text
+
+
+def test_sign_in_with_a_wrong_csrf_token_is_refused(web: Web) -> None:
+    web.client.get("/sign-in")
+    response = web.client.post(
+        "/sign-in", data={"email": DSL_EMAIL, "password": PASSWORD, "csrf_token": "made-up"}
+    )
+    assert response.status_code == 403
+    assert web.client.get("/organisations", follow_redirects=False).status_code == 303
+
+
+def test_sign_out_without_a_csrf_token_is_refused_and_keeps_the_session(web: Web) -> None:
+    web.sign_in()
+    assert web.client.post("/sign-out").status_code == 403
+    assert web.client.get("/organisations").status_code == 200
+
+
+def test_unsafe_api_requests_need_the_csrf_header(web: Web) -> None:
+    web.sign_in()
+    response = web.client.post("/api/v1/organisations")
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "CSRF_FAILED"
+    token = web.csrf("/sign-out")
+    allowed = web.client.post("/api/v1/organisations", headers={"X-CSRF-Token": token})
+    assert allowed.status_code == 405
+    assert allowed.json()["error"]["code"] == "METHOD_NOT_ALLOWED"
+
+
+@pytest.mark.parametrize("path", ["/", "/sign-in", "/healthz", "/nowhere", "/api/v1/organisations"])
+def test_security_headers_on_every_response(web: Web, path: str) -> None:
+    response = web.client.get(path, follow_redirects=False)
+    csp = response.headers["content-security-policy"]
+    assert "unsafe-inline" not in csp
+    assert "unsafe-eval" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert "script-src 'self' 'nonce-" in csp
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"] == "same-origin"
+    assert "strict-transport-security" not in response.headers
+
+
+def test_the_only_inline_script_carries_the_csp_nonce(web: Web) -> None:
+    response = web.client.get("/")
+    nonce = re.search(r"'nonce-([^']+)'", response.headers["content-security-policy"])
+    assert nonce
+    inline = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", response.text)
+    assert inline == [f' nonce="{nonce.group(1)}"']
+    assert (
+        web.client.get("/").headers["content-security-policy"]
+        != response.headers["content-security-policy"]
+    ), "the nonce must change on every response"
+
+
+def test_static_assets_are_public_and_served(web: Web) -> None:
+    for path in (
+        "/static/app.js",
+        "/assets/govuk/govuk-frontend.min.css",
+        "/assets/govuk/govuk-frontend.min.js",
+        "/assets/images/favicon.svg",
+        "/assets/swagger-ui/swagger-ui-bundle.js",
+    ):
+        response = web.client.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["x-content-type-options"] == "nosniff"
+    fonts = list(
+        (
+            Path(web.container.settings.assets_dir) / "govuk-frontend/dist/govuk/assets/fonts"
+        ).iterdir()
+    )
+    assert web.client.get(f"/assets/fonts/{fonts[0].name}").status_code == 200
+
+
+def test_pages_need_a_signed_in_practitioner(web: Web) -> None:
+    for path in ("/organisations", "/sign-out", "/anything-else"):
+        response = web.client.get(path, follow_redirects=False)
+        assert response.status_code == 303, path
+        assert response.headers["location"] == "/sign-in"
+
+
+def test_public_pages_are_public(web: Web) -> None:
+    for path in ("/", "/sign-in", "/healthz", "/api/docs", "/api/openapi.json"):
+        assert web.client.get(path).status_code == 200, path
+
+
+def test_health_check_reports_the_database(web: Web) -> None:
+    body = web.client.get("/healthz").json()
+    assert body["status"] == "ok"
+    assert body["database"] == "ok"
+
+
+def test_https_adds_hsts_and_a_secure_host_only_cookie(web_settings: Settings) -> None:
+    settings = web_settings.model_copy(update={"https": True})
+    container = build(settings)
+    seed(container)
+    with TestClient(
+        create_app(settings, container=container), base_url="https://testserver"
+    ) as client:
+        response = client.get("/sign-in")
+        assert response.headers["strict-transport-security"].startswith("max-age=")
+        cookie = response.headers["set-cookie"]
+        assert cookie.startswith("__Host-sharewell=")
+        for flag in ("Secure", "HttpOnly", "SameSite=lax", "Path=/"):
+            assert flag in cookie
+    container.close()
+
+
+def test_session_cookie_is_http_only_and_same_site_lax(web: Web) -> None:
+    cookie = web.client.get("/sign-in").headers["set-cookie"]
+    assert "HttpOnly" in cookie
+    assert "SameSite=lax" in cookie
+    assert "Secure" not in cookie
+
+
+def test_refuses_to_start_with_the_default_secret_outside_demo_mode(database_url: str) -> None:
+    with pytest.raises(ConfigurationError, match="SHAREWELL_SECRET_KEY"):
+        create_app(Settings(database_url=database_url, demo_mode=False))
+
+
+def test_starts_outside_demo_mode_with_a_real_secret(database_url: str) -> None:
+    settings = Settings(database_url=database_url, demo_mode=False, secret_key="x" * 48)
+    container = build(settings)
+    seed(container)
+    with TestClient(create_app(settings, container=container)) as client:
+        page = client.get("/")
+        assert page.status_code == 200
+        assert "govuk-phase-banner" not in page.text
+    container.close()
+
+
+def test_demo_mode_shows_the_demo_phase_banner(web: Web) -> None:
+    page = web.client.get("/")
+    assert "govuk-phase-banner" in page.text
+    assert "Demo" in page.text
+
+
+def test_starts_without_assets_and_warns_once(
+    web_settings: Settings, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = web_settings.model_copy(update={"assets_dir": tmp_path})
+    container = build(settings)
+    seed(container)
+    logger = logging.getLogger("sharewell")
+    logger.addHandler(caplog.handler)
+    try:
+        app = create_app(settings, container=container)
+    finally:
+        logger.removeHandler(caplog.handler)
+    warnings = [r for r in caplog.records if "assets.missing" in r.getMessage()]
+    assert len(warnings) == 1
+    assert "npm ci" in warnings[0].getMessage()
+    with TestClient(app) as client:
+        assert client.get("/healthz").status_code == 200
+        assert client.get("/sign-in").status_code == 200
+    container.close()
+
+
+def test_health_check_and_start_page_answer_head_requests(web: Web) -> None:
+    assert web.client.head("/healthz").status_code == 200
+    assert web.client.head("/").status_code == 200

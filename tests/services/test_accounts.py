@@ -1,0 +1,131 @@
+"""Signing in: the password check, lockout, inactive accounts, no account enumeration."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from sharewell.adapters.memory.practitioners import MemoryPractitioners, PlainPasswords
+from sharewell.domain.accounts import LockoutPolicy
+from sharewell.domain.errors import (
+    AccountInactive,
+    AccountLocked,
+    SignInFailed,
+    ValidationError,
+)
+from sharewell.domain.organisations import Practitioner
+from sharewell.domain.vocabulary import Role
+from sharewell.services.accounts import SIGN_IN_FAILED, Accounts
+
+AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+GP = Practitioner(
+    id="p-gp",
+    org_code="GP1",
+    name="Dr Gita Patel",
+    email="Gita.Patel@gp1.example.org",
+    role=Role.GP,
+)
+LEFT = Practitioner(
+    id="p-left",
+    org_code="POL",
+    name="Former Officer",
+    email="left@pol.example.org",
+    role=Role.POLICE_OFFICER,
+    active=False,
+)
+
+
+@pytest.fixture
+def store() -> MemoryPractitioners:
+    store = MemoryPractitioners()
+    store.add(GP, password_hash="right password")
+    store.add(LEFT, password_hash="right password")
+    return store
+
+
+@pytest.fixture
+def passwords() -> PlainPasswords:
+    return PlainPasswords()
+
+
+@pytest.fixture
+def accounts(store: MemoryPractitioners, passwords: PlainPasswords) -> Accounts:
+    return Accounts(store, passwords, LockoutPolicy(attempts=3, minutes=15))
+
+
+def test_signs_in_with_the_right_password_whatever_the_email_case(accounts: Accounts) -> None:
+    assert accounts.sign_in(" gita.patel@GP1.example.org ", "right password", at=AT) == GP
+
+
+def test_wrong_password_and_unknown_email_get_the_same_error(
+    accounts: Accounts, passwords: PlainPasswords
+) -> None:
+    with pytest.raises(SignInFailed) as wrong:
+        accounts.sign_in("gita.patel@gp1.example.org", "wrong", at=AT)
+    with pytest.raises(SignInFailed) as unknown:
+        accounts.sign_in("nobody@example.org", "wrong", at=AT)
+    assert wrong.value.message == unknown.value.message == SIGN_IN_FAILED
+    assert wrong.value.field == unknown.value.field == "email"
+    # An unknown account still costs a password check, so it cannot be told apart by timing.
+    assert passwords.checks == 2
+
+
+def test_locks_after_the_set_number_of_failures(accounts: Accounts) -> None:
+    for _ in range(2):
+        with pytest.raises(SignInFailed):
+            accounts.sign_in(GP.email, "wrong", at=AT)
+    with pytest.raises(AccountLocked) as locked:
+        accounts.sign_in(GP.email, "wrong", at=AT)
+    assert "Try again after 2 Mar 2026, 09:15" in locked.value.message
+    # While locked even the right password is refused.
+    with pytest.raises(AccountLocked):
+        accounts.sign_in(GP.email, "right password", at=AT + timedelta(minutes=14))
+
+
+def test_lock_ends_after_the_set_minutes(accounts: Accounts) -> None:
+    for _ in range(3):
+        with pytest.raises((SignInFailed, AccountLocked)):
+            accounts.sign_in(GP.email, "wrong", at=AT)
+    assert accounts.sign_in(GP.email, "right password", at=AT + timedelta(minutes=15)) == GP
+
+
+def test_success_forgets_earlier_failures(accounts: Accounts, store: MemoryPractitioners) -> None:
+    for _ in range(2):
+        with pytest.raises(SignInFailed):
+            accounts.sign_in(GP.email, "wrong", at=AT)
+    accounts.sign_in(GP.email, "right password", at=AT)
+    credentials = store.credentials(GP.email)
+    assert credentials is not None
+    assert credentials.failed_sign_ins == 0
+    with pytest.raises(SignInFailed):
+        accounts.sign_in(GP.email, "wrong", at=AT)
+
+
+def test_inactive_practitioner_cannot_sign_in(accounts: Accounts) -> None:
+    with pytest.raises(AccountInactive):
+        accounts.sign_in(LEFT.email, "right password", at=AT)
+
+
+def test_inactive_practitioner_with_wrong_password_gets_the_generic_error(
+    accounts: Accounts,
+) -> None:
+    with pytest.raises(SignInFailed):
+        accounts.sign_in(LEFT.email, "wrong", at=AT)
+
+
+@pytest.mark.parametrize(
+    ("email", "password", "field"),
+    [("", "x", "email"), ("  ", "x", "email"), (GP.email, "", "password")],
+)
+def test_blank_email_or_password_names_the_field(
+    accounts: Accounts, email: str, password: str, field: str
+) -> None:
+    with pytest.raises(ValidationError) as error:
+        accounts.sign_in(email, password, at=AT)
+    assert error.value.field == field
+
+
+def test_refuses_a_time_without_a_zone(accounts: Accounts) -> None:
+    with pytest.raises(ValidationError):
+        accounts.sign_in(GP.email, "right password", at=datetime(2026, 3, 2, 9, 0))  # noqa: DTZ001
