@@ -311,7 +311,7 @@ class AnyshireGenerator:
                 round(boundary_latitude(estate_lon), 6),
                 estate_lon,
                 350,
-                0.004,
+                0.007,
                 18,
                 60,
                 None,
@@ -325,7 +325,7 @@ class AnyshireGenerator:
                 round(boundary_latitude(rural_lon), 6),
                 round(rural_lon, 6),
                 450,
-                0.0025,
+                0.005,
                 16,
                 35,
                 None,
@@ -367,7 +367,7 @@ class AnyshireGenerator:
                 hostel.latitude,
                 hostel.longitude,
                 250,
-                0.003,
+                0.005,
                 18,
                 60,
                 hostel.site.id,
@@ -596,6 +596,8 @@ class AnyshireGenerator:
         if rng.random() < 0.65:
             # Married and sharing a surname: one partner changed theirs, some of them lately.
             birth = self._pools.family_name(rng)
+            while birth == surname:
+                birth = self._pools.family_name(rng)
             recent = rng.random() < 0.25
             return self._new_person(
                 household,

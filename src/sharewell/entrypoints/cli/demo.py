@@ -132,9 +132,9 @@ def sign_in_table() -> Table:
     from sharewell.adapters.synthetic.accounts import DEMO_ACCOUNTS
 
     table = Table(title="Demo sign-ins", title_justify="left")
-    table.add_column("Email")
+    table.add_column("Email", no_wrap=True)
     table.add_column("Role")
-    table.add_column("Organisation")
+    table.add_column("Org")
     table.add_column("Note")
     for account in DEMO_ACCOUNTS:
         table.add_row(account.email, account.role.label, account.org_code, account.note)
