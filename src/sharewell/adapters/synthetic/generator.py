@@ -11,10 +11,13 @@ but kept in its own tables: agencies' records carry no hint of who is who.
 
 from __future__ import annotations
 
+import itertools
 import random
+from bisect import bisect
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sharewell.adapters.synthetic import vocabulary as words
@@ -176,6 +179,24 @@ _PREFIX = {
 }
 
 
+def _weighted(rng: random.Random, options: tuple[Any, ...], cum: tuple[float, ...]) -> Any:
+    """One of `options` by cumulative weights (what rng.choices does, without its overhead)."""
+    return options[bisect(cum, rng.random() * cum[-1])]
+
+
+def _cum(*weights: float) -> tuple[float, ...]:
+    return tuple(itertools.accumulate(weights))
+
+
+_HOUSEHOLD_KINDS = ("single", "couple", "family", "lone_parent", "three_gen", "shared", "grown_up")
+_HOUSEHOLD_CUM = _cum(27, 26, 21, 9, 3, 5, 9)
+_CHILDREN_CUM = _cum(38, 40, 16, 6)
+_GP_VISITS_CUM = _cum(45, 25, 15, 10, 5)
+_AE_VISITS_CUM = _cum(70, 22, 8)
+_POLICE_COUNT_CUM = _cum(60, 28, 12)
+
+
+@cache
 def _group(org_code: str) -> str:
     if org_code.startswith("GP"):
         return "gp"
@@ -504,10 +525,7 @@ class AnyshireGenerator:
         rng = self._rng
         pools = self._pools
         surname = pools.family_name(rng)
-        kind = rng.choices(
-            ("single", "couple", "family", "lone_parent", "three_gen", "shared", "grown_up"),
-            weights=(27, 26, 21, 9, 3, 5, 9),
-        )[0]
+        kind = _weighted(rng, _HOUSEHOLD_KINDS, _HOUSEHOLD_CUM)
         if kind == "single":
             self._adult(household, rng.randint(19, 92), surname, "adult")
         elif kind == "shared":
@@ -521,7 +539,7 @@ class AnyshireGenerator:
                 self._partner(household, first, surname)
             if kind in ("family", "lone_parent", "three_gen"):
                 oldest = max(0, min(17, base - 18))
-                for _ in range(rng.choices((1, 2, 3, 4), weights=(38, 40, 16, 6))[0]):
+                for _ in range(_weighted(rng, (1, 2, 3, 4), _CHILDREN_CUM)):
                     age = rng.randint(0, oldest) if oldest > 0 else 0
                     kid_surname = surname
                     if lone and rng.random() < 0.3:
@@ -559,7 +577,12 @@ class AnyshireGenerator:
         if rng.random() < 0.55:
             middle = self._pools.given_name(rng, sex)
         while True:
-            nhs = nhs_numbers.generate(rng)
+            # The 9xx test range, as nhs_numbers.generate draws, in one call rather than eight.
+            first_nine = f"9{rng.randrange(100_000_000):08d}"
+            digit = nhs_numbers.check_digit(first_nine)
+            if digit is None:
+                continue
+            nhs = f"{first_nine}{digit}"
             if nhs not in self._nhs_seen:
                 self._nhs_seen.add(nhs)
                 break
@@ -984,7 +1007,7 @@ class AnyshireGenerator:
 
         background: list[tuple[str, dict[str, Any]]] = []
         if group == "gp":
-            visits = rng.choices((0, 1, 2, 3, 5), weights=(45, 25, 15, 10, 5))[0]
+            visits = _weighted(rng, (0, 1, 2, 3, 5), _GP_VISITS_CUM)
             background += [("gp_consultation", {})] * visits
         elif group == "school":
             background.append(("attendance_summary", {}))
@@ -995,7 +1018,7 @@ class AnyshireGenerator:
             if rng.random() < 0.01 + (0.2 if "low_attendance" in person.flags else 0):
                 background.append(("safeguarding_concern", {}))
         elif group == "acute":
-            background += [("ae_attendance", {})] * rng.choices((1, 2, 3), weights=(70, 22, 8))[0]
+            background += [("ae_attendance", {})] * _weighted(rng, (1, 2, 3), _AE_VISITS_CUM)
             if rng.random() < 0.12 + age / 500:
                 background.append(("inpatient_admission", {}))
         elif group == "ambulance" and not planned:
@@ -1013,7 +1036,7 @@ class AnyshireGenerator:
                     "missing_person",
                 ),
                 weights=(30, 20, 15, 20, 10, 5 if age < 18 else 1),
-                k=rng.choices((1, 2, 3), weights=(60, 28, 12))[0],
+                k=_weighted(rng, (1, 2, 3), _POLICE_COUNT_CUM),
             )
             background += [(code, {}) for code in pick]
         elif group == "social_care" and not planned:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import random
+from bisect import bisect
 from dataclasses import dataclass
 
 NORTH = "North Anyshire"
@@ -144,7 +145,7 @@ class Gazetteer:
 
     def draw(self, rng: random.Random) -> Unit:
         """A unit to place a household in: busier districts and poorer sectors more often."""
-        return rng.choices(self.units, cum_weights=self.cum_weights, k=1)[0]
+        return self.units[bisect(self.cum_weights, rng.random() * self.cum_weights[-1])]
 
     def nearest(self, latitude: float, longitude: float) -> Unit:
         """The unit whose centre is closest to a point."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from bisect import bisect
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -25,7 +26,8 @@ class NamePools:
 
     def family_name(self, rng: random.Random) -> str:
         """A family name, common ones more often (Faker's weights)."""
-        return rng.choices(self.family, cum_weights=self.family_cum_weights, k=1)[0]
+        cum = self.family_cum_weights
+        return self.family[bisect(cum, rng.random() * cum[-1])]
 
     def given_name(self, rng: random.Random, sex: str) -> str:
         """A given name for `sex` ("female" or "male")."""
