@@ -15,7 +15,14 @@ from sharewell.adapters.synthetic.names import NICKNAMES
 from sharewell.adapters.synthetic.partnership import HEALTH_ORGS
 from sharewell.domain import nhs_numbers
 from sharewell.domain.errors import ValidationError
-from sharewell.domain.people import format_postcode
+from sharewell.domain.facts import Fact, Location, Sensitivity
+from sharewell.domain.people import (
+    HouseholdRelationship,
+    PartialDate,
+    Sex,
+    SourceRecord,
+    format_postcode,
+)
 from sharewell.domain.vocabulary import DataCategory, OrganisationKind
 
 AS_OF = date(2026, 11, 1)
@@ -327,3 +334,43 @@ def test_boundary_clusters_straddle_the_two_council_areas(anyshire: Rows) -> Non
             <= radius_km
         )
         assert sides[NORTH] >= 3 and sides[SOUTH] >= 3, (cluster["id"], sides)
+
+
+def test_rows_are_valid_domain_entities(anyshire: Rows) -> None:
+    for r in as_dicts(anyshire, "source_records"):
+        dob = (
+            None
+            if r["dob_year"] is None
+            else PartialDate(r["dob_year"], r["dob_month"], r["dob_day"])
+        )
+        record = SourceRecord(
+            org_code=r["org_code"],
+            local_id=r["local_id"],
+            given_name=r["given_name"],
+            family_name=r["family_name"],
+            date_of_birth=dob,
+            sex=Sex(r["sex"]),
+            nhs_number=r["nhs_number"],
+            address=r["address"],
+            postcode=r["postcode"],
+            middle_names=r["middle_names"],
+        )
+        assert record.nhs_number_valid == r["nhs_number_valid"]
+        if record.postcode is not None:
+            assert format_postcode(record.postcode) == record.postcode
+    for f in as_dicts(anyshire, "facts"):
+        Fact(
+            id=f["id"],
+            org_code=f["org_code"],
+            local_id=f["local_id"],
+            category=DataCategory(f["category"]),
+            code=f["code"],
+            occurred_at=f["occurred_at"],
+            summary=f["summary"],
+            detail=f["detail"],
+            sensitivity=Sensitivity(f["sensitivity"]),
+            location=None if f["latitude"] is None else Location(f["latitude"], f["longitude"]),
+        )
+    for _, _, relationship, moved_in, _ in anyshire["household_members"]:
+        HouseholdRelationship(relationship)
+        assert moved_in <= AS_OF
