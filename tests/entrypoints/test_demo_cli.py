@@ -85,6 +85,16 @@ def test_demo_data_reports_an_unreachable_database_in_one_line(
     assert "Cannot reach the database" in _one_line_error(capsys)
 
 
+def test_demo_data_reports_an_unusable_sqlite_path_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("SHAREWELL_DATABASE_URL", f"sqlite:///{blocker / 'sub' / 'x.db'}")
+    assert main(["demo-data", "--people", "10"]) == 1
+    assert "Cannot create the folder" in _one_line_error(capsys)
+
+
 def test_demo_sets_up_and_prints_the_sign_ins_without_serving(
     sqlite_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
