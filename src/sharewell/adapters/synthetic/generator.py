@@ -21,6 +21,7 @@ from functools import cache
 from typing import Any
 
 from sharewell.adapters.synthetic import vocabulary as words
+from sharewell.adapters.synthetic.facts import WRITERS, Context
 from sharewell.adapters.synthetic.geography import (
     Gazetteer,
     Unit,
@@ -300,6 +301,7 @@ class AnyshireGenerator:
         self._primaries = [p for p in self.sites.values() if p.site.phase == "primary"]
         self._secondaries = [p for p in self.sites.values() if p.site.phase == "secondary"]
         self._gps = [self.sites[f"KB-{code}"] for code in GP_CODES]
+        self._academic_year_text = self._academic_year()
 
     # ---- the plan of the map ----------------------------------------------------------------
 
@@ -967,23 +969,22 @@ class AnyshireGenerator:
         planned: list[tuple[str, dict[str, Any]]],
         out: list[Row],
     ) -> None:
-        rng = self._rng
-        group = _group(org)
-        home = (person.household.latitude, person.household.longitude)
-        age = person.age
-
-        def add(
-            code: str,
-            detail: dict[str, str],
-            *,
-            when: float | None = None,
-            where: tuple[float, float] | None = None,
-            sensitivity: str = "normal",
-            summary: str | None = None,
-        ) -> None:
-            category, default_summary = words.FACT_CODES[code]
+        household = person.household
+        context = Context(
+            rng=self._rng,
+            home=(household.latitude, household.longitude),
+            age=person.age,
+            flags=person.flags,
+            academic_year=self._academic_year_text,
+            day_before_as_of=self._t_end - 86400,
+            moved_in=self._moved_in_timestamp(household),
+        )
+        for code, extra in self._background_facts(person, org, planned) + planned:
+            written = WRITERS[code](context, extra)
+            category, summary = words.FACT_CODES[code]
+            when = written.at if written.at is not None else extra.get("when") or self._when()
             self._fact_counter += 1
-            at = datetime.fromtimestamp(int(when if when is not None else self._when()), UTC)
+            where = written.where
             out.append(
                 (
                     f"F{self._fact_counter:09d}",
@@ -991,20 +992,26 @@ class AnyshireGenerator:
                     local_id,
                     category,
                     code,
-                    at,
-                    summary or default_summary,
-                    detail,
-                    sensitivity,
+                    datetime.fromtimestamp(int(when), UTC),
+                    summary,
+                    written.detail,
+                    written.sensitivity,
                     where[0] if where else None,
                     where[1] if where else None,
                 )
             )
 
-        def near_home() -> tuple[float, float]:
-            if rng.random() < 0.5:
-                return home
-            return jitter(rng, home[0], home[1], 0.6)
+    def _moved_in_timestamp(self, household: _Household) -> float:
+        day = household.moved_in
+        return datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()
 
+    def _background_facts(
+        self, person: _Person, org: str, planned: list[tuple[str, dict[str, Any]]]
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """What an agency records about anyone it serves, unless something was planned."""
+        rng = self._rng
+        group = _group(org)
+        age = person.age
         background: list[tuple[str, dict[str, Any]]] = []
         if group == "gp":
             visits = _weighted(rng, (0, 1, 2, 3, 5), _GP_VISITS_CUM)
@@ -1064,314 +1071,7 @@ class AnyshireGenerator:
         elif group == "voluntary" and not planned:
             background += [("support_contact", {})] * rng.randint(1, 3)
 
-        for code, extra in background + planned:
-            when = extra.get("when")
-            where = extra.get("where")
-            if code == "domestic_abuse_incident":
-                role = extra.get("role") or rng.choice(("victim", "victim", "perpetrator"))
-                children = extra.get("children", rng.random() < 0.4)
-                add(
-                    code,
-                    {
-                        "incident_type": "domestic_abuse",
-                        "victim_role": role,
-                        "risk_level": extra.get("risk")
-                        or rng.choice(("standard", "standard", "medium", "high")),
-                        "children_present": "yes" if children else "no",
-                        "officer_notes": words.DA_NOTES[rng.randrange(len(words.DA_NOTES))],
-                        "crime_reference": f"AY/{rng.randint(10000, 99999)}/{rng.randint(20, 26)}",
-                    },
-                    when=when,
-                    where=where or home,
-                    sensitivity="sensitive",
-                )
-            elif code == "anti_social_behaviour":
-                add(
-                    code,
-                    {
-                        "incident_type": "anti_social_behaviour",
-                        "role": extra.get(
-                            "role", "suspect" if rng.random() < 0.6 else "complainant"
-                        ),
-                        "officer_notes": words.ASB_NOTES[rng.randrange(len(words.ASB_NOTES))],
-                    },
-                    when=when,
-                    where=where or near_home(),
-                )
-            elif code == "concern_for_welfare":
-                add(
-                    code,
-                    {
-                        "incident_type": "concern_for_welfare",
-                        "officer_notes": words.WELFARE_NOTES[
-                            rng.randrange(len(words.WELFARE_NOTES))
-                        ],
-                    },
-                    when=when,
-                    where=where or near_home(),
-                )
-            elif code == "missing_person":
-                add(
-                    code,
-                    {
-                        "incident_type": "missing_person",
-                        "risk_level": rng.choice(("low", "medium", "high")),
-                        "found": "yes",
-                    },
-                    when=when,
-                    where=where or near_home(),
-                    sensitivity="sensitive",
-                )
-            elif code == "crime_report":
-                add(
-                    code,
-                    {
-                        "incident_type": "crime",
-                        "offence": words.OFFENCES[rng.randrange(len(words.OFFENCES))],
-                        "victim_role": "victim",
-                    },
-                    when=when,
-                    where=where or near_home(),
-                )
-            elif code == "arrest":
-                add(
-                    code,
-                    {
-                        "incident_type": "arrest",
-                        "offence": words.OFFENCES[rng.randrange(len(words.OFFENCES))],
-                        "outcome": words.ARREST_OUTCOMES[rng.randrange(len(words.ARREST_OUTCOMES))],
-                    },
-                    when=when,
-                    where=where or near_home(),
-                    sensitivity="sealed" if rng.random() < 0.03 else "normal",
-                )
-            elif code == "drug_offence":
-                add(
-                    code,
-                    {
-                        "incident_type": "drugs",
-                        "offence": words.DRUG_OFFENCES[rng.randrange(len(words.DRUG_OFFENCES))],
-                        "outcome": words.ARREST_OUTCOMES[rng.randrange(len(words.ARREST_OUTCOMES))],
-                    },
-                    when=when,
-                    where=where or near_home(),
-                )
-            elif code == "ae_attendance":
-                add(
-                    code,
-                    {
-                        "presenting_complaint": words.COMPLAINTS[
-                            rng.randrange(len(words.COMPLAINTS))
-                        ],
-                        "arrival_mode": "ambulance" if rng.random() < 0.3 else "walk-in",
-                        "discharge": rng.choice(
-                            ("home", "home", "admitted", "left before being seen")
-                        ),
-                    },
-                    when=when,
-                )
-            elif code == "inpatient_admission":
-                add(
-                    code,
-                    {
-                        "specialty": words.SPECIALTIES[rng.randrange(len(words.SPECIALTIES))],
-                        "length_of_stay_days": str(rng.randint(1, 21)),
-                    },
-                    when=when,
-                )
-            elif code == "ambulance_callout":
-                reason = (
-                    extra.get("reason")
-                    or words.CALL_REASONS[rng.randrange(len(words.CALL_REASONS))]
-                )
-                add(
-                    code,
-                    {
-                        "call_category": rng.choice(("C1", "C2", "C2", "C3", "C4")),
-                        "reason": reason,
-                        "outcome": rng.choice(
-                            ("conveyed to hospital", "treated at scene", "referred")
-                        ),
-                    },
-                    when=when,
-                    where=where or near_home(),
-                )
-            elif code == "gp_consultation":
-                add(
-                    code,
-                    {
-                        "reason": words.GP_REASONS[rng.randrange(len(words.GP_REASONS))],
-                        "clinician": "GP" if rng.random() < 0.7 else "practice nurse",
-                    },
-                    when=when,
-                )
-            elif code == "was_not_brought":
-                add(
-                    code,
-                    {"appointment_type": rng.choice(("immunisation", "review", "dental"))},
-                    when=when,
-                )
-            elif code == "mental_health_contact":
-                team = "CAMHS" if age < 18 else words.MH_TEAMS[rng.randrange(len(words.MH_TEAMS))]
-                add(
-                    code,
-                    {
-                        "team": team,
-                        "contact_type": rng.choice(("face to face", "telephone", "video")),
-                        "risk_level": rng.choice(("low", "low", "medium", "high")),
-                    },
-                    when=when,
-                    sensitivity="sensitive",
-                )
-            elif code == "mental_health_crisis_assessment":
-                add(
-                    code,
-                    {
-                        "outcome": rng.choice(("home treatment", "informal admission", "detained")),
-                    },
-                    when=when,
-                    sensitivity="sensitive",
-                )
-            elif code == "attendance_summary":
-                low = "low_attendance" in person.flags
-                percent = rng.uniform(62, 84.9) if low else min(100.0, rng.gauss(95, 3.5))
-                add(
-                    code,
-                    {
-                        "academic_year": self._academic_year(),
-                        "attendance_percent": f"{percent:.1f}",
-                        "persistent_absence": "yes" if percent < 90 else "no",
-                    },
-                    when=self._t_end - 86400,
-                )
-            elif code == "exclusion":
-                permanent = rng.random() < 0.05
-                add(
-                    code,
-                    {
-                        "exclusion_type": "permanent" if permanent else "suspension",
-                        "days": "" if permanent else str(rng.randint(1, 5)),
-                        "reason": words.EXCLUSION_REASONS[
-                            rng.randrange(len(words.EXCLUSION_REASONS))
-                        ],
-                    },
-                    when=when,
-                )
-            elif code == "safeguarding_concern":
-                add(
-                    code,
-                    {
-                        "concern": words.SCHOOL_CONCERNS[rng.randrange(len(words.SCHOOL_CONCERNS))],
-                        "action": rng.choice(
-                            ("monitoring", "referred to MASH", "early help offered")
-                        ),
-                    },
-                    when=when,
-                    sensitivity="sensitive",
-                )
-            elif code == "referral":
-                add(
-                    code,
-                    {
-                        "source": extra.get("source")
-                        or words.REFERRAL_SOURCES[rng.randrange(len(words.REFERRAL_SOURCES))],
-                        "outcome": rng.choice(("assessment", "no further action", "early help")),
-                    },
-                    when=when,
-                )
-            elif code in ("child_in_need_plan", "child_protection_plan"):
-                detail = {"status": "open" if rng.random() < 0.6 else "closed"}
-                if code == "child_protection_plan":
-                    detail["category_of_abuse"] = words.ABUSE_CATEGORIES[
-                        rng.randrange(len(words.ABUSE_CATEGORIES))
-                    ]
-                add(
-                    code,
-                    detail,
-                    when=when,
-                    sensitivity="sensitive" if code == "child_protection_plan" else "normal",
-                )
-            elif code == "care_assessment":
-                add(
-                    code,
-                    {
-                        "need": words.CARE_NEEDS[rng.randrange(len(words.CARE_NEEDS))],
-                        "outcome": rng.choice(("care package", "equipment", "signposted")),
-                    },
-                    when=when,
-                )
-            elif code == "adult_safeguarding_concern":
-                add(
-                    code,
-                    {
-                        "abuse_type": words.ADULT_ABUSE[rng.randrange(len(words.ADULT_ABUSE))],
-                        "section_42_enquiry": "yes" if rng.random() < 0.4 else "no",
-                    },
-                    when=when,
-                    sensitivity="sensitive",
-                )
-            elif code == "early_help_assessment":
-                add(
-                    code,
-                    {
-                        "needs": rng.choice(
-                            ("parenting", "school attendance", "housing", "finances")
-                        ),
-                        "lead_professional": rng.choice(
-                            ("school", "health visitor", "family worker")
-                        ),
-                    },
-                    when=when,
-                )
-            elif code == "tenancy_start":
-                start = person.household.moved_in
-                add(
-                    code,
-                    {"tenancy_type": rng.choice(("secure", "assured", "starter"))},
-                    when=datetime(start.year, start.month, start.day, tzinfo=UTC).timestamp(),
-                )
-            elif code == "rent_arrears":
-                add(
-                    code,
-                    {
-                        "arrears_gbp": str(rng.randint(150, 4200)),
-                        "stage": rng.choice(
-                            ("reminder letter", "notice of seeking possession", "court")
-                        ),
-                    },
-                    when=when,
-                )
-            elif code == "anti_social_behaviour_report":
-                add(
-                    code,
-                    {
-                        "asb_type": words.ASB_TYPES[rng.randrange(len(words.ASB_TYPES))],
-                        "role": extra.get("role", rng.choice(("perpetrator", "complainant"))),
-                    },
-                    when=when,
-                    where=home,
-                )
-            elif code == "youth_justice_disposal":
-                add(
-                    code,
-                    {
-                        "disposal": words.DISPOSALS[rng.randrange(len(words.DISPOSALS))],
-                        "offence": words.OFFENCES[rng.randrange(len(words.OFFENCES))],
-                    },
-                    when=when,
-                    where=near_home(),
-                    sensitivity="sensitive",
-                )
-            elif code == "support_contact":
-                add(
-                    code,
-                    {
-                        "service": extra.get("service")
-                        or words.SUPPORT_SERVICES[rng.randrange(len(words.SUPPORT_SERVICES))],
-                        "contact_type": rng.choice(("drop-in", "telephone", "home visit")),
-                    },
-                    when=when,
-                )
+        return background
 
     def _academic_year(self) -> str:
         start = self._as_of.year if self._as_of.month >= 9 else self._as_of.year - 1
