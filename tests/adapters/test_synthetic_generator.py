@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import math
+import os
+import subprocess
+import sys
 from collections import Counter, defaultdict
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -374,3 +378,26 @@ def test_rows_are_valid_domain_entities(anyshire: Rows) -> None:
     for _, _, relationship, moved_in, _ in anyshire["household_members"]:
         HouseholdRelationship(relationship)
         assert moved_in <= AS_OF
+
+
+_DIGEST = """
+import hashlib
+from datetime import date
+from sharewell.adapters.synthetic.generator import AnyshireGenerator, DemoConfig
+config = DemoConfig(people=200, seed=5, as_of=date(2026, 11, 1))
+rows = [sorted(b.rows.items()) for b in AnyshireGenerator(config).batches()]
+print(hashlib.sha256(repr(rows).encode()).hexdigest())
+"""
+
+
+def test_rows_do_not_depend_on_the_process_hash_seed() -> None:
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    digests = set()
+    for hash_seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed, "PYTHONPATH": src}
+        result = subprocess.run(
+            [sys.executable, "-c", _DIGEST], env=env, capture_output=True, text=True, check=True
+        )
+        digests.add(result.stdout.strip())
+    assert len(digests) == 1
+    assert len(digests.pop()) == 64
