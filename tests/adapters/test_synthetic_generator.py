@@ -401,3 +401,40 @@ def test_rows_do_not_depend_on_the_process_hash_seed() -> None:
         digests.add(result.stdout.strip())
     assert len(digests) == 1
     assert len(digests.pop()) == 64
+
+
+def test_planted_clusters_are_found_by_gi_star_on_h3_hexagons(anyshire: Rows) -> None:
+    h3 = pytest.importorskip("h3")
+    resolution = 9  # hexagons of about 0.1 km², edge about 175 m
+    lats = [p[4] for p in anyshire["postcodes"]]
+    lons = [p[5] for p in anyshire["postcodes"]]
+    area = h3.LatLngPoly(
+        [
+            (min(lats) - 0.02, min(lons) - 0.03),
+            (min(lats) - 0.02, max(lons) + 0.03),
+            (max(lats) + 0.02, max(lons) + 0.03),
+            (max(lats) + 0.02, min(lons) - 0.03),
+        ]
+    )
+    study = set(h3.polygon_to_cells(area, resolution))
+    facts = as_dicts(anyshire, "facts")
+    for cluster in as_dicts(anyshire, "truth_clusters"):
+        counts: Counter[str] = Counter(
+            h3.latlng_to_cell(f["latitude"], f["longitude"], resolution)
+            for f in facts
+            if f["category"] == cluster["category"] and f["latitude"] is not None
+        )
+        cells = study | set(counts)
+        n = len(cells)
+        mean = sum(counts.values()) / n
+        s = math.sqrt(sum(counts[c] ** 2 for c in cells) / n - mean**2)
+
+        def z(cell: str, n: int = n, mean: float = mean, s: float = s) -> float:
+            hood = h3.grid_disk(cell, 1)
+            w = len(hood)
+            local = sum(counts[h] for h in hood)  # noqa: B023 - counts is this cluster's
+            return (local - mean * w) / (s * math.sqrt((n * w - w * w) / (n - 1)))
+
+        centre = h3.latlng_to_cell(cluster["latitude"], cluster["longitude"], resolution)
+        best = max(z(c) for c in h3.grid_disk(centre, 1))
+        assert best > 3.0, (cluster["id"], best)

@@ -62,7 +62,8 @@ def _domestic_abuse(c: Context, extra: dict[str, Any]) -> Written:
         "risk_level": extra.get("risk") or c.pick(("standard", "standard", "medium", "high")),
         "children_present": "yes" if children else "no",
         "officer_notes": c.pick(words.DA_NOTES),
-        "crime_reference": f"AY/{c.rng.randint(10000, 99999)}/{c.rng.randint(20, 26)}",
+        "crime_reference": extra.get("reference")
+        or f"AY/{c.rng.randint(10000, 99999)}/{c.rng.randint(20, 26)}",
     }
     return Written(detail, extra.get("where") or c.home, "sensitive")
 

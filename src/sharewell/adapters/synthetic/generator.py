@@ -728,36 +728,20 @@ class AnyshireGenerator:
                 victim = adults[0] if adults[0].sex == "female" or len(adults) == 1 else adults[1]
                 others = [a for a in adults[:2] if a is not victim]
                 for _ in range(rng.randint(2, 4)):
-                    when = self._when()
-                    risk = rng.choice(("standard", "medium", "high"))
-                    victim.plan(
-                        "POL",
-                        "domestic_abuse_incident",
-                        role="victim",
-                        when=when,
-                        where=home,
-                        risk=risk,
-                        children=True,
-                    )
+                    # One incident, one crime reference, recorded against everyone involved.
+                    incident = {
+                        "when": self._when(),
+                        "where": home,
+                        "risk": rng.choice(("standard", "medium", "high")),
+                        "children": True,
+                        "reference": _crime_reference(rng),
+                    }
+                    victim.plan("POL", "domestic_abuse_incident", role="victim", **incident)
                     for other in others:
-                        other.plan(
-                            "POL",
-                            "domestic_abuse_incident",
-                            role="perpetrator",
-                            when=when,
-                            where=home,
-                            risk=risk,
-                            children=True,
-                        )
+                        other.plan("POL", "domestic_abuse_incident", role="perpetrator", **incident)
                     for child in children:
                         child.plan(
-                            "POL",
-                            "domestic_abuse_incident",
-                            role="child_present",
-                            when=when,
-                            where=home,
-                            risk=risk,
-                            children=True,
+                            "POL", "domestic_abuse_incident", role="child_present", **incident
                         )
                 if rng.random() < 0.6:
                     victim.plan("VOL", "support_contact", service="domestic abuse outreach")
@@ -1076,6 +1060,10 @@ class AnyshireGenerator:
     def _academic_year(self) -> str:
         start = self._as_of.year if self._as_of.month >= 9 else self._as_of.year - 1
         return f"{start}/{str(start + 1)[-2:]}"
+
+
+def _crime_reference(rng: random.Random) -> str:
+    return f"AY/{rng.randint(10000, 99999)}/{rng.randint(20, 26)}"
 
 
 def _mistype(rng: random.Random, nhs: str) -> str:
