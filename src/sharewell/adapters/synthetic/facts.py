@@ -37,7 +37,8 @@ class Context:
         return jitter(self.rng, self.home[0], self.home[1], 0.6)
 
     def pick(self, options: tuple[str, ...]) -> str:
-        return options[self.rng.randrange(len(options))]
+        # random() scaled is several times cheaper than randrange() and just as even here.
+        return options[int(self.rng.random() * len(options))]
 
 
 @dataclass(frozen=True, slots=True)

@@ -231,6 +231,12 @@ class _Household:
     social_housing: bool
     members: list[_Person] = field(default_factory=list)
 
+    moved_in_timestamp: float = 0.0
+
+    def __post_init__(self) -> None:
+        day = self.moved_in
+        self.moved_in_timestamp = datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()
+
 
 @dataclass(slots=True)
 class _Person:
@@ -961,7 +967,7 @@ class AnyshireGenerator:
             flags=person.flags,
             academic_year=self._academic_year_text,
             day_before_as_of=self._t_end - 86400,
-            moved_in=self._moved_in_timestamp(household),
+            moved_in=household.moved_in_timestamp,
         )
         for code, extra in self._background_facts(person, org, planned) + planned:
             written = WRITERS[code](context, extra)
@@ -984,10 +990,6 @@ class AnyshireGenerator:
                     where[1] if where else None,
                 )
             )
-
-    def _moved_in_timestamp(self, household: _Household) -> float:
-        day = household.moved_in
-        return datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()
 
     def _background_facts(
         self, person: _Person, org: str, planned: list[tuple[str, dict[str, Any]]]

@@ -32,7 +32,7 @@ class NamePools:
     def given_name(self, rng: random.Random, sex: str) -> str:
         """A given name for `sex` ("female" or "male")."""
         pool = self.female if sex == "female" else self.male
-        return pool[rng.randrange(len(pool))]
+        return pool[int(rng.random() * len(pool))]  # cheaper than randrange, as even
 
 
 @lru_cache(maxsize=1)
