@@ -302,13 +302,17 @@ class AgreementIndex:
     def candidates(self, holder: str, recipient: str) -> tuple[_Candidate, ...]:
         return self._pairs.get((holder, recipient), ())
 
-    def effective(self, agreement_id: str, at: datetime) -> Agreement | None:
+    def effective(
+        self, agreement_id: str, at: datetime, day: date | None = None
+    ) -> Agreement | None:
         """The version of `agreement_id` in force at `at`: the newest one that is in force.
 
         An amendment is a new version; the old one stays in force until the new one is.
         """
+        if day is None:
+            day = london_date(at)
         for agreement in self._versions.get(agreement_id, ()):
-            if agreement.in_force(at):
+            if agreement.in_force(at, day):
                 return agreement
         return None
 
@@ -356,7 +360,7 @@ class _Context:
     def in_force(self, agreement: Agreement) -> bool:
         version = self._effective.get(agreement.id, -1)
         if version == -1:
-            current = self.index.effective(agreement.id, self.at)
+            current = self.index.effective(agreement.id, self.at, self.day)
             version = None if current is None else current.version
             self._effective[agreement.id] = version
         return version == agreement.version

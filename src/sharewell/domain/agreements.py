@@ -13,6 +13,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from sharewell.domain.errors import ValidationError
@@ -31,6 +32,7 @@ _FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
 _ORG = re.compile(r"^[A-Z0-9_]{1,16}$")
 
 
+@lru_cache(maxsize=65536)
 def add_months(start: date, months: int) -> date:
     """`start` moved on by whole months, clamped to the month's last day (31 Jan + 1 = 28 Feb)."""
     month_index = start.month - 1 + months
@@ -190,17 +192,19 @@ class Agreement:
         """Parties that have not signed yet."""
         return tuple(p.org for p in self.parties if p.signed_by is None)
 
-    def in_force(self, at: datetime) -> bool:
+    def in_force(self, at: datetime, day: date | None = None) -> bool:
         """Every party has signed by `at`, `starts_on <= at < ends_on` (UK dates), not terminated.
 
-        This does not know about newer versions; see `AgreementIndex` for supersession.
+        `day` is `at`'s UK calendar day when the caller already knows it. This does not know
+        about newer versions; see `AgreementIndex` for supersession.
         """
         signed = self.fully_signed_at
         if signed is None or signed > at:
             return False
         if self.terminated_at is not None and self.terminated_at <= at:
             return False
-        day = london_date(at)
+        if day is None:
+            day = london_date(at)
         return self.starts_on <= day < self.ends_on
 
     def status(
