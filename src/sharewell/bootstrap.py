@@ -7,8 +7,11 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from sharewell.adapters.db.engine import check_reachable, make_engine
+from sharewell.adapters.db.governance import SqlGovernance
 from sharewell.adapters.db.repositories import SqlOrganisations, SqlPractitioners
+from sharewell.adapters.memory.audit import MemoryAuditLog
 from sharewell.config import Settings
+from sharewell.services.ports import AuditLog
 
 
 @dataclass
@@ -19,6 +22,9 @@ class Container:
     engine: Engine
     organisations: SqlOrganisations
     practitioners: SqlPractitioners
+    governance: SqlGovernance
+    # The seam for the tamper-evident log: anything with `append(event) -> receipt`.
+    audit: AuditLog
 
     def close(self) -> None:
         self.engine.dispose()
@@ -34,4 +40,6 @@ def build(settings: Settings, *, check: bool = True) -> Container:
         engine=engine,
         organisations=SqlOrganisations(engine),
         practitioners=SqlPractitioners(engine),
+        governance=SqlGovernance(engine),
+        audit=MemoryAuditLog(),
     )

@@ -923,7 +923,8 @@ def test_there_are_at_least_sixty_cases_and_names_are_unique() -> None:
 
 def test_every_reason_code_is_exercised() -> None:
     seen = {reason for case in CASES for reason in case.reasons}
-    assert seen == {r.value for r in Reason}
+    # DECISION_UNAVAILABLE comes from the service failing closed (tests/services), not the rules.
+    assert seen == {r.value for r in Reason} - {"DECISION_UNAVAILABLE"}
 
 
 def test_top_level_outcome_permits_if_any_decision_permits() -> None:

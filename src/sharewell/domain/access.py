@@ -44,6 +44,8 @@ class Reason(StrEnum):
     SEALED = "SEALED"
     AGREEMENT = "AGREEMENT"
     OVERRIDE = "OVERRIDE"
+    # Not from the rules: the service could not decide (or could not audit), so it denies.
+    DECISION_UNAVAILABLE = "DECISION_UNAVAILABLE"
 
     @property
     def explanation(self) -> str:
@@ -80,6 +82,9 @@ REASON_TEXT: dict[Reason, str] = {
     Reason.SEALED: "the holder has sealed this information",
     Reason.AGREEMENT: "the agreement allows it",
     Reason.OVERRIDE: "an override was used and will be reviewed by information governance",
+    Reason.DECISION_UNAVAILABLE: (
+        "the decision could not be made or recorded just now, so nothing is shared; try again"
+    ),
 }
 
 # How far a flow got before it failed: the furthest denial is the most specific (ADR 0003).

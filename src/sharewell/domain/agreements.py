@@ -239,6 +239,10 @@ class Agreement:
         parties = tuple(Party(p.org, signature) if p.org == org else p for p in self.parties)
         return _replace(self, parties=parties)
 
+    def with_parties(self, parties: tuple[Party, ...]) -> Agreement:
+        """This version with its parties (and so its signatures) replaced (a new value)."""
+        return _replace(self, parties=parties)
+
     def terminated(self, at: datetime, reason: str) -> Agreement:
         """This version, terminated at `at` for `reason` (a new value)."""
         if not reason.strip():
