@@ -566,3 +566,39 @@ def test_consent_history_refuses_changes(world: World) -> None:
     with world.store.transaction() as tx:
         [kept] = tx.consents.history("s1")
     assert kept.state is ConsentState.GIVEN
+
+
+def test_read_services_for_pages_and_api(world: World) -> None:
+    from sharewell.domain.agreements import AgreementStatus
+
+    gov.import_agreement(
+        world.store, world.audit, parse_agreement(charter(version=2)), actor=OPERATOR
+    )
+    [first, second] = gov.list_agreements(world.store, at=AT)
+    assert (first.status, second.status) == (AgreementStatus.SUPERSEDED, AgreementStatus.IN_FORCE)
+    world.relate()
+    assert [r.practitioner_id for r in gov.relationships_of(world.store, "s1")] == ["dsl1"]
+    gov.record_consent(
+        world.store,
+        world.audit,
+        ConsentRecord("s1", Purpose.EARLY_HELP, "all", ConsentState.REFUSED, AT),
+        actor=OPERATOR,
+    )
+    assert [c.state for c in gov.consent_history(world.store, "s1")] == [ConsentState.REFUSED]
+    _result, review = gov.request_override(
+        world.store,
+        world.practitioners,
+        world.audit,
+        actor=gov.Actor.of(EARLY_HELP),
+        person_id="s1",
+        request=ATTENDANCE,
+        tier=OverrideTier.EMERGENCY,
+        basis=OverrideBasis.VITAL_INTERESTS,
+        justification="Child missing, school may know where",
+        at=AT,
+    )
+    assert review is not None
+    [(pending, overdue)] = gov.pending_override_reviews(world.store, at=AT + timedelta(days=4))
+    assert pending.id == review.id and overdue
+    _record(world)
+    assert len(gov.decision_records_for(world.store, "s1")) == 1

@@ -22,7 +22,7 @@ from sharewell.domain.access import (
     Subject,
     decide,
 )
-from sharewell.domain.agreements import Agreement, Signature, check_amendment
+from sharewell.domain.agreements import Agreement, AgreementStatus, Signature, check_amendment
 from sharewell.domain.audit import AuditEvent, AuditKind
 from sharewell.domain.consent import ConsentHistory, ConsentRecord
 from sharewell.domain.decision_records import DecisionRecord, ShareChoice
@@ -121,6 +121,62 @@ def stored_version(
     """One stored version (default: the latest), with signatures and termination applied."""
     with store.transaction() as tx:
         return _version(list(tx.agreements.versions(agreement_id)), agreement_id, version)
+
+
+@dataclass(frozen=True, slots=True)
+class AgreementSummary:
+    """An agreement version and its lifecycle status at a moment, for lists and pages."""
+
+    stored: StoredAgreement
+    status: AgreementStatus
+
+
+def list_agreements(
+    store: GovernanceStore, *, at: datetime | None = None
+) -> list[AgreementSummary]:
+    """Every stored version with its status (draft, proposed, ..., superseded, terminated)."""
+    at = at or utcnow()
+    with store.transaction() as tx:
+        stored = list(tx.agreements.list())
+        index = tx.agreements.index()
+    return [
+        AgreementSummary(
+            s,
+            s.agreement.status(
+                at,
+                proposed=s.proposed_at is not None,
+                superseded=index.superseded(s.agreement, at),
+            ),
+        )
+        for s in stored
+    ]
+
+
+def consent_history(store: GovernanceStore, person_id: str) -> list[ConsentRecord]:
+    """Everything the person has said about consent, oldest first."""
+    with store.transaction() as tx:
+        return list(tx.consents.history(person_id))
+
+
+def relationships_of(store: GovernanceStore, person_id: str) -> list[Relationship]:
+    """The person's legitimate relationships, current and ended."""
+    with store.transaction() as tx:
+        return list(tx.relationships.for_person(person_id))
+
+
+def pending_override_reviews(
+    store: GovernanceStore, *, at: datetime | None = None
+) -> list[tuple[OverrideReview, bool]]:
+    """Overrides waiting for IG review, soonest deadline first, each with whether it is overdue."""
+    at = at or utcnow()
+    with store.transaction() as tx:
+        return [(r, r.overdue(at)) for r in tx.overrides.pending()]
+
+
+def decision_records_for(store: GovernanceStore, person_id: str) -> list[DecisionRecord]:
+    """The decision records about a person, oldest first."""
+    with store.transaction() as tx:
+        return list(tx.decision_records.for_person(person_id))
 
 
 def propose(
