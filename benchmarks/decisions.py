@@ -650,7 +650,10 @@ class CedarReference:
                             "roles": flow["recipient_roles"],
                             "consent": flow["consent"],
                             "requires_relationship": flow.get("requires_relationship", True),
-                            "opt_out_applies": flow.get("national_opt_out_applies", False),
+                            # Same documented default as the agreement file: planning/research only.
+                            "opt_out_applies": flow.get(
+                                "national_opt_out_applies", "planning_research" in flow["purposes"]
+                            ),
                         },
                         "parents": [],
                     }

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sharewell.domain.access import (
+    AccessDecision,
     AccessRequest,
     AgreementIndex,
     Override,
@@ -19,6 +20,7 @@ from sharewell.domain.access import (
     OverrideTier,
     Subject,
     decide,
+    explain,
 )
 from sharewell.domain.agreements import Agreement, london_midnight, parse_agreement
 from sharewell.domain.consent import ConsentHistory, ConsentRecord, ConsentState, check_scope
@@ -254,12 +256,22 @@ def _request(raw: object) -> AccessRequest:
     )
 
 
-def evaluate(scenario: dict[str, Any]) -> dict[str, Any]:
-    """Decide a scenario: input and output as DESIGN.md's "Access rules" section specifies."""
+def _decide(scenario: dict[str, Any]) -> tuple[AccessDecision, Practitioner]:
     doc = _mapping(scenario, "", _TOP, ("at", "practitioner", "subject", "request"))
     at = _instant(doc["at"], "at")
     index = AgreementIndex(parse_agreements(doc.get("agreements", [])))
     practitioner = _practitioner(doc["practitioner"])
     subject = _subject(doc["subject"])
     request = _request(doc["request"])
-    return decide(index, practitioner, subject, request, at).as_dict()
+    return decide(index, practitioner, subject, request, at), practitioner
+
+
+def evaluate(scenario: dict[str, Any]) -> dict[str, Any]:
+    """Decide a scenario: input and output as DESIGN.md's "Access rules" section specifies."""
+    return _decide(scenario)[0].as_dict()
+
+
+def explain_scenario(scenario: dict[str, Any]) -> list[str]:
+    """The same decisions as `evaluate`, one plain-English sentence or two per decision."""
+    result, practitioner = _decide(scenario)
+    return [explain(d, role=practitioner.role.value) for d in result.decisions]

@@ -80,6 +80,7 @@ def test_import_show_sign_export_terminate(
     out = tmp_path / "exported.yaml"
     assert main(["agreements", "export", "anyshire-charter", "--out", str(out)]) == 0
     assert "signed_at: 2025-12-01T10:00:00Z" in out.read_text()
+    assert main(["agreements", "propose", "anyshire-charter"]) == 0
     assert (
         main(
             ["agreements", "sign", "anyshire-charter", "--org", "POL", "--name", "X", "--role", "Y"]

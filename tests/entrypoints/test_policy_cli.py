@@ -40,3 +40,12 @@ def test_broken_json_names_the_line(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert main(["policy", "check", str(path)]) == 2
     [line] = capsys.readouterr().err.strip().splitlines()
     assert "line 3" in line
+
+
+def test_explain_prints_plain_english(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "scenario.json"
+    path.write_text(json.dumps(base()))
+    assert main(["policy", "check", str(path), "--explain"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("POL shares with SCH1's designated safeguarding lead the occurred at")
+    assert "Children Act 2004 s.11" in out

@@ -164,7 +164,21 @@ def test_lifecycle_import_propose_sign_then_in_force(engine: Engine) -> None:
     ]
 
 
+def test_a_draft_cannot_be_signed_before_it_is_proposed(world: World) -> None:
+    with pytest.raises(ValidationError, match="still a draft"):
+        gov.sign_agreement(
+            world.store,
+            world.audit,
+            "anyshire-charter",
+            org="POL",
+            name="X",
+            role="Y",
+            actor=OPERATOR,
+        )
+
+
 def test_signing_twice_is_refused_and_changes_nothing(world: World) -> None:
+    gov.propose(world.store, world.audit, "anyshire-charter", actor=OPERATOR)
     before = len(world.audit.events)
     with pytest.raises(ValidationError, match="already signed"):
         gov.sign_agreement(

@@ -229,6 +229,11 @@ def sign_agreement(
         raise ValidationError("Give the signatory's role", field="role")
     with store.transaction() as tx:
         stored = _version(list(tx.agreements.versions(agreement_id)), agreement_id, version)
+        if stored.proposed_at is None:
+            raise ValidationError(
+                f"{stored.agreement.ref} is still a draft: propose it to the partners first",
+                field="agreement",
+            )
         signature = Signature(name.strip(), role.strip(), at)
         signed = stored.agreement.signed(org, signature)
         tx.agreements.add_signature(agreement_id, signed.version, org, signature, by=actor.id)

@@ -32,12 +32,19 @@ def read_json(path: Path) -> Any:
 @app.command("check")
 def check(
     file: Annotated[Path, typer.Argument(help="Scenario JSON file (see docs/access-decisions.md)")],
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Print plain English instead of JSON.")
+    ] = False,
 ) -> None:
     """Decide a scenario and print the decision as JSON (exit 2 and one line if malformed)."""
-    from sharewell.policy import evaluate
+    from sharewell.policy import evaluate, explain_scenario
 
     scenario = read_json(file)
     if not isinstance(scenario, dict):
         raise ValidationError("The scenario must be a JSON object", field=str(file))
+    if explain:
+        for line in explain_scenario(scenario):
+            typer.echo(line)
+        return
     result = evaluate(scenario)
     typer.echo(json.dumps(result, indent=2))
