@@ -8,10 +8,13 @@ from sqlalchemy import Engine
 
 from sharewell.adapters.crypto.passwords import Argon2Passwords
 from sharewell.adapters.db.engine import check_reachable, make_engine
+from sharewell.adapters.db.governance import SqlGovernance
 from sharewell.adapters.db.repositories import SqlOrganisations, SqlPractitioners
+from sharewell.adapters.memory.audit import MemoryAuditLog
 from sharewell.config import Settings
 from sharewell.domain.accounts import LockoutPolicy
 from sharewell.services.accounts import Accounts
+from sharewell.services.ports import AuditLog
 
 
 @dataclass
@@ -23,6 +26,9 @@ class Container:
     organisations: SqlOrganisations
     practitioners: SqlPractitioners
     accounts: Accounts
+    governance: SqlGovernance
+    # The seam for the tamper-evident log: anything with `append(event) -> receipt`.
+    audit: AuditLog
 
     def close(self) -> None:
         self.engine.dispose()
@@ -44,4 +50,6 @@ def build(settings: Settings, *, check: bool = True) -> Container:
             passwords=Argon2Passwords(),
             lockout=LockoutPolicy(settings.lockout_attempts, settings.lockout_minutes),
         ),
+        governance=SqlGovernance(engine),
+        audit=MemoryAuditLog(),
     )
