@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from sharewell.adapters.crypto.signing import load_signer
+from sharewell.adapters.db.audit_log import SqlAuditLog, SqlAuditReader
 from sharewell.adapters.db.engine import check_reachable, make_engine
 from sharewell.adapters.db.repositories import SqlOrganisations, SqlPractitioners
 from sharewell.config import Settings
@@ -19,8 +21,12 @@ class Container:
     engine: Engine
     organisations: SqlOrganisations
     practitioners: SqlPractitioners
+    audit: SqlAuditLog
+    audit_reader: SqlAuditReader
 
     def close(self) -> None:
+        # The sequencer first: it commits what is queued and signs a last tree head.
+        self.audit.close()
         self.engine.dispose()
 
 
@@ -34,4 +40,12 @@ def build(settings: Settings, *, check: bool = True) -> Container:
         engine=engine,
         organisations=SqlOrganisations(engine),
         practitioners=SqlPractitioners(engine),
+        # Started on first append (or audit.start()), so commands that never write to the log
+        # neither need the signing key nor take the sequencer lock.
+        audit=SqlAuditLog(
+            engine,
+            lambda: load_signer(settings),
+            head_interval=settings.audit_head_interval_seconds,
+        ),
+        audit_reader=SqlAuditReader(engine),
     )

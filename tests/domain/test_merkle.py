@@ -116,8 +116,9 @@ def test_consistency_proofs_verify_for_every_pair_of_sizes_up_to_64() -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.integers(1, 300).flatmap(lambda n: st.tuples(st.just(n), st.integers(0, n - 1))),
-       st.data())
+@given(
+    st.integers(1, 300).flatmap(lambda n: st.tuples(st.just(n), st.integers(0, n - 1))), st.data()
+)
 def test_tampered_inclusion_proofs_fail(size_index: tuple[int, int], data: st.DataObject) -> None:
     n, m = size_index
     leaves = leaves_of(n)
@@ -132,16 +133,18 @@ def test_tampered_inclusion_proofs_fail(size_index: tuple[int, int], data: st.Da
         at = data.draw(st.integers(0, len(proof) - 1))
         bad = bytearray(proof[at])
         bad[data.draw(st.integers(0, 31))] ^= 1 << data.draw(st.integers(0, 7))
-        assert not verify_inclusion(m, n, leaves[m], [*proof[:at], bytes(bad), *proof[at + 1:]],
-                                    root)
+        assert not verify_inclusion(
+            m, n, leaves[m], [*proof[:at], bytes(bad), *proof[at + 1 :]], root
+        )
         assert not verify_inclusion(m, n, leaves[m], proof[:-1], root)
     assert not verify_inclusion(m, n, leaves[m], [*proof, root], root)
     assert not verify_inclusion(n, n, leaves[m], proof, root)
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.integers(2, 300).flatmap(lambda n: st.tuples(st.integers(1, n - 1), st.just(n))),
-       st.data())
+@given(
+    st.integers(2, 300).flatmap(lambda n: st.tuples(st.integers(1, n - 1), st.just(n))), st.data()
+)
 def test_tampered_consistency_proofs_fail(sizes: tuple[int, int], data: st.DataObject) -> None:
     m, n = sizes
     leaves = leaves_of(n)
@@ -157,7 +160,7 @@ def test_tampered_consistency_proofs_fail(sizes: tuple[int, int], data: st.DataO
     at = data.draw(st.integers(0, len(proof) - 1))
     bad = bytearray(proof[at])
     bad[0] ^= 0xFF
-    assert not verify_consistency(m, n, old, new, [*proof[:at], bytes(bad), *proof[at + 1:]])
+    assert not verify_consistency(m, n, old, new, [*proof[:at], bytes(bad), *proof[at + 1 :]])
     assert not verify_consistency(m, n, old, new, [])
     assert not verify_consistency(n, m, new, old, proof)
 
@@ -212,7 +215,8 @@ def test_canonical_entry_refuses_naive_times() -> None:
 def test_entry_index_finds_the_entrys_own_index_whatever_the_strings(
     actor: str, agreement: str, index: int
 ) -> None:
-    body = canonical_entry(index, event(actor_id=actor, agreement=agreement,
-                                        refs={"index": '"index":5,'}))
+    body = canonical_entry(
+        index, event(actor_id=actor, agreement=agreement, refs={"index": '"index":5,'})
+    )
     assert entry_index(body) == index
     assert entry_index(b"not an entry") is None

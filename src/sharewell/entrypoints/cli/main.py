@@ -14,6 +14,7 @@ from rich.console import Console
 from sharewell import __version__
 from sharewell.config import Settings
 from sharewell.domain.errors import SharewellError, ValidationError
+from sharewell.entrypoints.cli.audit import app as _audit_app
 
 app = typer.Typer(
     name="sharewell",
@@ -24,6 +25,7 @@ app = typer.Typer(
 )
 console = Console()
 errors = Console(stderr=True)
+app.add_typer(_audit_app, name="audit")
 
 
 def settings() -> Settings:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from sharewell.adapters.db import tables_audit  # noqa: F401
 from sharewell.adapters.db.tables import Base
 
 config = context.config

@@ -1,0 +1,58 @@
+"""Use cases of the audit log's read side: verify the whole log, prove one entry is in it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from contextlib import closing
+from typing import Any, Protocol
+
+from sharewell.domain.errors import NotFound
+from sharewell.domain.log_verification import LogReport, StoredEntry, verify_log
+from sharewell.domain.merkle import PROOF_FORMAT, TreeHead, inclusion_proof
+
+
+class AuditLogReader(Protocol):
+    """What verification and proofs need to read from the stored log."""
+
+    def heads(self) -> list[TreeHead]: ...
+
+    def latest_head(self) -> TreeHead | None: ...
+
+    def entries(self) -> Generator[StoredEntry, None, None]: ...
+
+    def leaf_hashes(self, size: int) -> list[bytes]: ...
+
+    def entry(self, index: int) -> tuple[str, bytes] | None: ...
+
+
+def verify_audit_log(
+    reader: AuditLogReader, head_is_signed: Callable[[TreeHead], bool]
+) -> LogReport:
+    """Recompute every leaf and the tree, check every signed head; report the first problem."""
+    heads = reader.heads()
+    with closing(reader.entries()) as entries:
+        return verify_log(entries, heads, head_is_signed)
+
+
+def prove_inclusion(reader: AuditLogReader, index: int) -> dict[str, Any]:
+    """An inclusion proof (JSON-ready) for entry `index` against the newest signed tree head."""
+    head = reader.latest_head()
+    if head is None or not 0 <= index < head.tree_size:
+        size = head.tree_size if head else 0
+        raise NotFound(
+            f"Entry {index:,} is not under a signed tree head yet (the newest covers {size:,} "
+            "entries); try again in a second"
+        )
+    found = reader.entry(index)
+    if found is None:
+        raise NotFound(f"Entry {index:,} is not in the audit log")
+    body, leaf = found
+    leaves = reader.leaf_hashes(head.tree_size)
+    return {
+        "format": PROOF_FORMAT,
+        "index": index,
+        "leaf_hash": leaf.hex(),
+        "entry": body,
+        "audit_path": [node.hex() for node in inclusion_proof(index, leaves)],
+        "tree_head": head.to_json(),
+    }
