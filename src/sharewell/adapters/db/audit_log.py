@@ -605,15 +605,18 @@ class SqlAuditReader:
                 cur.itersize = self._chunk
             else:
                 cur = conn.cursor()
-            cur.execute(sql)
-            while True:
-                batch = cur.fetchmany(self._chunk)
-                if not batch:
-                    break
-                for index, body, leaf in batch:
-                    yield index, body.encode(), bytes(leaf)
-            cur.close()
-            conn.rollback()
+            try:
+                cur.execute(sql)
+                while True:
+                    batch = cur.fetchmany(self._chunk)
+                    if not batch:
+                        break
+                    for index, body, leaf in batch:
+                        yield index, body.encode(), bytes(leaf)
+            finally:
+                # Also when the caller stops early at the first problem.
+                cur.close()
+                conn.rollback()
         finally:
             proxied.close()
 

@@ -68,7 +68,10 @@ def init() -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and turn expected failures into one line and an exit code."""
     try:
-        app(args=argv, prog_name="sharewell", standalone_mode=False)
+        # Without standalone mode click returns a command's `typer.Exit(code)` instead of raising.
+        result = app(args=argv, prog_name="sharewell", standalone_mode=False)
+        if isinstance(result, int) and result:
+            return result
     except SharewellError as exc:
         where = f" ({exc.field})" if exc.field else ""
         message = " ".join(exc.message.split())
