@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from sharewell.adapters.crypto.signing import TreeHeadSigner, write_private_key
+from sharewell.adapters.db.audit_log import SqlAuditReader
 from sharewell.bootstrap import build
 from sharewell.config import Settings
 from tests.adapters.audit_helpers import decision
@@ -24,6 +25,6 @@ def test_container_audit_log_appends_durably_and_stops_on_close(
     finally:
         container.close()
     assert receipt.index == 0
-    head = container.audit_reader.latest_head()
+    head = SqlAuditReader(engine).latest_head()
     assert head is not None and head.tree_size == 1
     assert not any(t.name == "sharewell-audit-sequencer" for t in threading.enumerate())
