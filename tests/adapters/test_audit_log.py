@@ -247,3 +247,24 @@ def test_database_refuses_to_update_or_delete_the_log(
             conn.execute(text(statement))
     with engine.connect() as conn:
         assert conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() == 1
+
+
+def test_entries_with_escapes_and_accents_are_stored_byte_for_byte(
+    engine: Engine, signer: TreeHeadSigner
+) -> None:
+    odd = AuditEvent(
+        kind=AuditKind.CONSENT_CHANGE,
+        at=START,
+        actor_id='o\'brien "the\\second"',
+        actor_org="GP1",
+        refs={"consent": "c1\tc2\nc3", "name": "Zoë Łukasz 🙂"},
+    )
+    log = new_log(engine, signer)
+    try:
+        receipt = log.append(odd)
+    finally:
+        log.close()
+    index, body, leaf = next(iter(SqlAuditReader(engine).entries()))
+    assert body == canonical_entry(index, odd)
+    assert leaf.hex() == receipt.leaf_hash
+    verify(engine, signer)

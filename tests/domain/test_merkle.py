@@ -15,6 +15,7 @@ from sharewell.domain.merkle import (
     EMPTY_ROOT,
     CompactRange,
     canonical_entry,
+    canonical_parts,
     consistency_proof,
     entry_index,
     inclusion_proof,
@@ -209,6 +210,20 @@ def test_canonical_entry_is_the_same_for_the_same_instant_in_any_zone() -> None:
 def test_canonical_entry_refuses_naive_times() -> None:
     with pytest.raises(ValueError):
         canonical_entry(0, event(at=datetime(2026, 1, 1)))  # noqa: DTZ001
+
+
+@given(
+    st.one_of(st.none(), st.text(max_size=20)),
+    st.dictionaries(st.text(max_size=8), st.text(max_size=8), max_size=4),
+    st.lists(st.text(max_size=10), max_size=3),
+    st.integers(0, 10**12),
+)
+def test_canonical_parts_join_to_the_canonical_entry(
+    actor: str | None, refs: dict[str, str], reasons: list[str], index: int
+) -> None:
+    e = event(actor_id=actor, refs=refs, reasons=tuple(reasons), outcome=None)
+    head, tail = canonical_parts(e)
+    assert head + str(index).encode() + tail == canonical_entry(index, e)
 
 
 @given(st.text(max_size=30), st.text(max_size=30), st.integers(0, 10**12))

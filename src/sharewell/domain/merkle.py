@@ -236,15 +236,39 @@ def canonical_entry(index: int, event: AuditEvent) -> bytes:
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
 
 
-_INDEX_KEY = b'"index":'
+INDEX_KEY = b'"index":'
+
+
+def canonical_parts(event: AuditEvent) -> tuple[bytes, bytes]:
+    """`canonical_entry` split around the index: entry = head + str(index) + tail.
+
+    Lets callers serialise their event before the sequencer knows its index, so the one writer
+    thread only joins bytes and hashes.
+    """
+    head = {
+        "actor_id": event.actor_id,
+        "actor_org": event.actor_org,
+        "agreement": event.agreement,
+        "at": _instant(event),
+    }
+    tail = {
+        "kind": event.kind.value,
+        "outcome": event.outcome,
+        "purpose": event.purpose,
+        "reasons": list(event.reasons),
+        "refs": dict(event.refs),
+        "subject_id": event.subject_id,
+    }
+    dump = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode
+    return (dump(head)[:-1] + ',"index":').encode(), ("," + dump(tail)[1:]).encode()
 
 
 def entry_index(body: bytes) -> int | None:
     """The index an entry claims for itself (None if the entry is not in canonical form)."""
-    start = body.find(_INDEX_KEY)
+    start = body.find(INDEX_KEY)
     if start < 0:
         return None
-    start += len(_INDEX_KEY)
+    start += len(INDEX_KEY)
     end = body.find(b",", start)
     try:
         return int(body[start:end])
