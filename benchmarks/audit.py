@@ -16,6 +16,7 @@ Each part uses a scratch database that is created here and dropped at the end. P
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import random
@@ -154,7 +155,7 @@ def bench_appends(seconds: float) -> dict[str, Any]:
         # Gaps under load: from the start of the load to the first head, between heads, and
         # from the last head to the end of the load.
         points = [began_ms, *stamps, ended_ms]
-        max_gap = max(b - a for a, b in zip(points, points[1:], strict=False)) / 1000
+        max_gap = max(b - a for a, b in itertools.pairwise(points)) / 1000
         seconds_to_verify, intact, _ = verify_seconds(engine, signer)
         rate = len(all_latencies) / elapsed
         return {
