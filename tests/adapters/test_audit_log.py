@@ -9,7 +9,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from sharewell.adapters.crypto.signing import TreeHeadSigner
-from sharewell.adapters.db.audit_log import SqlAuditReader
+from sharewell.adapters.db.audit_log import SqlAuditLog, SqlAuditReader
 from sharewell.domain.audit import AuditEvent, AuditKind
 from sharewell.domain.errors import StorageUnavailable
 from sharewell.domain.merkle import canonical_entry, leaf_hash, tree_root
@@ -268,3 +268,46 @@ def test_entries_with_escapes_and_accents_are_stored_byte_for_byte(
     assert body == canonical_entry(index, odd)
     assert leaf.hex() == receipt.leaf_hash
     verify(engine, signer)
+
+
+def test_a_lost_database_connection_fails_the_batch_then_the_log_reconnects(
+    engine: Engine, signer: TreeHeadSigner
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("terminates the writer's PostgreSQL backend")
+    log = new_log(engine, signer)
+    try:
+        log.append(decision(0))
+        with engine.connect() as conn:
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+        with pytest.raises(StorageUnavailable, match="nothing may be disclosed"):
+            log.append(decision(1))
+        assert log.append(decision(2)).index == 1
+    finally:
+        log.close()
+    verify(engine, signer)
+
+
+def test_a_failed_start_is_retried_on_the_next_append(
+    engine: Engine, signer: TreeHeadSigner
+) -> None:
+    attempts: list[int] = []
+
+    def flaky_signer() -> TreeHeadSigner:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise StorageUnavailable("key store unreachable")
+        return signer
+
+    log = SqlAuditLog(engine, flaky_signer)
+    try:
+        with pytest.raises(StorageUnavailable, match="key store"):
+            log.append(decision(0))
+        assert log.append(decision(0)).index == 0
+    finally:
+        log.close()

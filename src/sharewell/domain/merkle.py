@@ -237,6 +237,7 @@ def canonical_entry(index: int, event: AuditEvent) -> bytes:
 
 
 INDEX_KEY = b'"index":'
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 
 def canonical_parts(event: AuditEvent) -> tuple[bytes, bytes]:
@@ -259,7 +260,7 @@ def canonical_parts(event: AuditEvent) -> tuple[bytes, bytes]:
         "refs": dict(event.refs),
         "subject_id": event.subject_id,
     }
-    dump = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode
+    dump = _ENCODER.encode
     return (dump(head)[:-1] + ',"index":').encode(), ("," + dump(tail)[1:]).encode()
 
 

@@ -110,6 +110,7 @@ class SqlAuditLog:
         self._ready = threading.Event()
         self._start_error: BaseException | None = None
         self._closed = False
+        self._running = threading.Event()
         # Writer-thread state (touched only by the writer once started).
         self._conn: Any = None
         self._compact: CompactRange | None = None
@@ -174,25 +175,36 @@ class SqlAuditLog:
         return self._signer
 
     def start(self) -> None:
-        """Start the sequencer if it is not running; raises if it cannot (missing key, no lock)."""
-        if self._ready.is_set() and self._thread is not None:
-            if self._start_error is not None:
-                raise self._start_error
-            if self._closed:
-                raise StorageUnavailable("The audit log is closed")
+        """Start the sequencer if it is not running; raises if it cannot (missing key, no lock).
+
+        A failed start leaves nothing behind, so the next append tries again (the database may
+        be back by then); until then every append fails, so nothing is disclosed.
+        """
+        if self._running.is_set():
             return
         with self._lifecycle:
             if self._closed:
                 raise StorageUnavailable("The audit log is closed")
-            if self._thread is None:
-                self.signer  # noqa: B018 - load the key now, so a bad key fails here
-                self._thread = threading.Thread(
-                    target=self._run, name="sharewell-audit-sequencer", daemon=True
-                )
-                self._thread.start()
-        self._ready.wait()
-        if self._start_error is not None:
-            raise self._start_error
+            if self._running.is_set():
+                return
+            self.signer  # noqa: B018 - load the key now, so a bad key fails here
+            self._ready.clear()
+            self._start_error = None
+            thread = threading.Thread(
+                target=self._run, name="sharewell-audit-sequencer", daemon=True
+            )
+            thread.start()
+            self._ready.wait()
+            error = self._failed_start()
+            if error is not None:
+                thread.join()
+                raise error
+            self._thread = thread
+            self._running.set()
+
+    def _failed_start(self) -> BaseException | None:
+        # Read through a method: set by the writer thread, which the type checker cannot see.
+        return self._start_error
 
     def close(self) -> None:
         """Commit what is queued, sign a last head, stop the thread and release its connection."""
@@ -200,10 +212,13 @@ class SqlAuditLog:
             if self._closed:
                 return
             self._closed = True
+            self._running.clear()
             thread = self._thread
         if thread is not None:
             self._queue.put(_STOP)
             thread.join()
+        # A caller that slipped in while closing is answered rather than left waiting.
+        self._fail_queued(StorageUnavailable("The audit log is closed"))
 
     # -- the writer thread -----------------------------------------------------------------
 
@@ -218,15 +233,14 @@ class SqlAuditLog:
                 else StorageUnavailable(f"The audit log cannot start: {exc}")
             )
             self._release()
-            self._closed = True
             self._ready.set()
-            self._fail_queued(self._start_error)
             return
         self._ready.set()
         try:
             self._loop()
         except BaseException as exc:  # pragma: no cover - a bug; callers must still be answered
             self._closed = True
+            self._running.clear()
             self._fail_queued(StorageUnavailable(f"The audit log stopped: {exc}"))
         finally:
             self._release()
