@@ -61,13 +61,23 @@ class _Ticket:
         self.at = event.at.astimezone(UTC)
         self.at_text = self.at.isoformat().encode()
         self.kind = event.kind.value.encode()
-        self.done = threading.Event()
+        # A bare lock held until the writer answers: much cheaper to wait on and to release
+        # than an Event, which matters with thousands of callers a second.
+        self.done = threading.Lock()
+        self.done.acquire()
         self.receipt: AuditReceipt | None = None
         self.error: BaseException | None = None
 
+    def answer(self, receipt: AuditReceipt) -> None:
+        self.receipt = receipt
+        self.done.release()
+
     def fail(self, error: BaseException) -> None:
         self.error = error
-        self.done.set()
+        self.done.release()
+
+    def wait(self, timeout: float) -> bool:
+        return self.done.acquire(timeout=timeout)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +144,7 @@ class SqlAuditLog:
             self._callers += 1
         try:
             self._queue.put(ticket)
-            answered = ticket.done.wait(self._answer_timeout)
+            answered = ticket.wait(self._answer_timeout)
         finally:
             with self._callers_lock:
                 self._callers -= 1
@@ -359,8 +369,7 @@ class SqlAuditLog:
         if head is not None:
             self._signed(head)
         for row in rows:
-            row.ticket.receipt = AuditReceipt(row.index, row.leaf.hex())
-            row.ticket.done.set()
+            row.ticket.answer(AuditReceipt(row.index, row.leaf.hex()))
 
     def _checkpoint(self, request: _Checkpoint) -> None:
         if self._compact is None:
