@@ -235,3 +235,10 @@ def test_entry_index_finds_the_entrys_own_index_whatever_the_strings(
     )
     assert entry_index(body) == index
     assert entry_index(b"not an entry") is None
+
+
+def test_canonical_parts_fall_back_to_plain_json_for_unusual_values() -> None:
+    e = event(refs={"count": 5}, reasons=("A", "B"))
+    head, tail = canonical_parts(e)
+    assert head + b"3" + tail == canonical_entry(3, e)
+    assert b'"refs":{"count":5}' in tail

@@ -18,6 +18,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from json.encoder import encode_basestring_ascii as _escape
 
 from sharewell.domain.audit import AuditEvent
 
@@ -208,9 +209,13 @@ def verify_consistency(
 
 
 def _instant(event: AuditEvent) -> str:
-    if event.at.tzinfo is None:
+    at = event.at
+    if at.tzinfo is None:
         raise ValueError("audit events need a timezone-aware time")
-    return event.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if at.tzinfo is not UTC:
+        at = at.astimezone(UTC)
+    # isoformat is quicker than strftime; with timespec fixed the shape never varies.
+    return at.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def canonical_entry(index: int, event: AuditEvent) -> bytes:
@@ -244,24 +249,54 @@ def canonical_parts(event: AuditEvent) -> tuple[bytes, bytes]:
     """`canonical_entry` split around the index: entry = head + str(index) + tail.
 
     Lets callers serialise their event before the sequencer knows its index, so the one writer
-    thread only joins bytes and hashes.
+    thread only joins bytes and hashes. Built from the json module's own string escaping, which is
+    several times faster than encoding dictionaries; anything unusual (a non-string value) takes
+    the plain json route. Tests hold the two to byte-for-byte equality.
     """
-    head = {
-        "actor_id": event.actor_id,
-        "actor_org": event.actor_org,
-        "agreement": event.agreement,
-        "at": _instant(event),
-    }
-    tail = {
-        "kind": event.kind.value,
-        "outcome": event.outcome,
-        "purpose": event.purpose,
-        "reasons": list(event.reasons),
-        "refs": dict(event.refs),
-        "subject_id": event.subject_id,
-    }
-    dump = _ENCODER.encode
-    return (dump(head)[:-1] + ',"index":').encode(), ("," + dump(tail)[1:]).encode()
+    try:
+        return _fast_parts(event)
+    except (TypeError, AttributeError):
+        dump = _ENCODER.encode
+        head = {
+            "actor_id": event.actor_id,
+            "actor_org": event.actor_org,
+            "agreement": event.agreement,
+            "at": _instant(event),
+        }
+        tail = {
+            "kind": event.kind.value,
+            "outcome": event.outcome,
+            "purpose": event.purpose,
+            "reasons": list(event.reasons),
+            "refs": dict(event.refs),
+            "subject_id": event.subject_id,
+        }
+        return (dump(head)[:-1] + ',"index":').encode(), ("," + dump(tail)[1:]).encode()
+
+
+def _json_string(value: str | None) -> str:
+    if value is None:
+        return "null"
+    if type(value) is not str:
+        raise TypeError("not a string")
+    return _escape(value)
+
+
+def _fast_parts(event: AuditEvent) -> tuple[bytes, bytes]:
+    s = _json_string
+    refs = event.refs
+    ref_text = ",".join([f"{s(key)}:{s(refs[key])}" for key in sorted(refs)])
+    reasons = ",".join([s(reason) for reason in event.reasons])
+    head = (
+        f'{{"actor_id":{s(event.actor_id)},"actor_org":{s(event.actor_org)},'
+        f'"agreement":{s(event.agreement)},"at":"{_instant(event)}","index":'
+    )
+    tail = (
+        f',"kind":{s(event.kind.value)},"outcome":{s(event.outcome)},'
+        f'"purpose":{s(event.purpose)},"reasons":[{reasons}],"refs":{{{ref_text}}},'
+        f'"subject_id":{s(event.subject_id)}}}'
+    )
+    return head.encode(), tail.encode()
 
 
 def entry_index(body: bytes) -> int | None:
