@@ -99,11 +99,33 @@ def verify_seconds(engine: Engine, signer: TreeHeadSigner) -> tuple[float, bool,
 # -- (a) durable appends with 32 concurrent writers -------------------------------------------
 
 
+def commit_latency_ms(engine: Engine, rounds: int = 200) -> float:
+    """Baseline measured in the same run: one durable single-row commit, nothing else.
+
+    32 callers that each wait for durability cannot exceed 32 / this latency appends/s.
+    """
+    raw = engine.raw_connection()
+    try:
+        conn: Any = raw.driver_connection
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("CREATE TABLE bench_commit (n bigint, body text)")
+            began = time.perf_counter()
+            for n in range(rounds):
+                cur.execute("INSERT INTO bench_commit VALUES (%s, %s)", (n, "x" * 300))
+            elapsed = time.perf_counter() - began
+            cur.execute("DROP TABLE bench_commit")
+        return elapsed / rounds * 1000
+    finally:
+        raw.invalidate()
+
+
 def bench_appends(seconds: float) -> dict[str, Any]:
     url = create_database()
     engine = make_engine(url)
     try:
         upgrade(engine)
+        baseline_ms = commit_latency_ms(engine)
         signer = TreeHeadSigner.generate()
         log = SqlAuditLog(engine, lambda: signer)
         log.start()
@@ -160,6 +182,8 @@ def bench_appends(seconds: float) -> dict[str, Any]:
         rate = len(all_latencies) / elapsed
         return {
             "writers": WRITERS,
+            "baseline_commit_ms": round(baseline_ms, 2),
+            "ceiling_appends_per_s": round(WRITERS / baseline_ms * 1000),
             "seconds": round(elapsed, 2),
             "appends": len(all_latencies),
             "appends_per_s": round(rate),
