@@ -9,14 +9,16 @@ import pytest
 
 from sharewell.adapters.crypto.signing import TreeHeadSigner
 from sharewell.domain.merkle import (
+    CONSISTENCY_FORMAT,
     PROOF_FORMAT,
     CompactRange,
     TreeHead,
     canonical_entry,
+    consistency_proof,
     inclusion_proof,
     leaf_hash,
 )
-from sharewell.verify import ProofInvalid, verify_proof
+from sharewell.verify import ProofInvalid, verify_consistency_proof, verify_proof
 from tests.adapters.audit_helpers import decision
 
 SIGNER = TreeHeadSigner.generate()
@@ -91,3 +93,39 @@ def test_a_malformed_proof_names_what_is_wrong() -> None:
         verify_proof(proof, SIGNER.public_key_pem())
     with pytest.raises(ProofInvalid, match="format"):
         verify_proof({"format": "x"}, SIGNER.public_key_pem())
+
+
+def consistency_document(old: int, new: int, *, rewrite: bool = False) -> dict[str, Any]:
+    leaves = [leaf_hash(canonical_entry(n, decision(n))) for n in range(new)]
+    old_root = CompactRange()
+    old_root.extend(leaves[:old])
+    if rewrite:
+        leaves[old - 1] = leaf_hash(b"rewritten")
+    new_root = CompactRange()
+    new_root.extend(leaves)
+    return {
+        "format": CONSISTENCY_FORMAT,
+        "old_head": SIGNER.sign(TreeHead(old, old_root.root(), 1_764_000_000_000)).to_json(),
+        "new_head": SIGNER.sign(TreeHead(new, new_root.root(), 1_764_000_001_000)).to_json(),
+        "consistency_path": [h.hex() for h in consistency_proof(old, leaves)],
+    }
+
+
+@pytest.mark.parametrize(("old", "new"), [(1, 2), (3, 7), (4, 8), (7, 7), (6, 13)])
+def test_a_genuine_consistency_proof_verifies(old: int, new: int) -> None:
+    first, second = verify_consistency_proof(
+        consistency_document(old, new), SIGNER.public_key_pem()
+    )
+    assert (first.tree_size, second.tree_size) == (old, new)
+
+
+def test_a_rewritten_history_fails_the_consistency_proof() -> None:
+    with pytest.raises(ProofInvalid, match="not an extension"):
+        verify_consistency_proof(consistency_document(3, 7, rewrite=True), SIGNER.public_key_pem())
+
+
+def test_a_consistency_proof_with_a_forged_head_is_refused() -> None:
+    document = consistency_document(3, 7)
+    document["new_head"]["tree_size"] = 8
+    with pytest.raises(ProofInvalid, match="new head's signature"):
+        verify_consistency_proof(document, SIGNER.public_key_pem())

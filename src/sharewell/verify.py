@@ -26,7 +26,14 @@ from cryptography.hazmat.primitives.serialization import (
     load_pem_public_key,
 )
 
-from sharewell.domain.merkle import PROOF_FORMAT, TreeHead, leaf_hash, verify_inclusion
+from sharewell.domain.merkle import (
+    CONSISTENCY_FORMAT,
+    PROOF_FORMAT,
+    TreeHead,
+    leaf_hash,
+    verify_consistency,
+    verify_inclusion,
+)
 
 
 class ProofInvalid(Exception):
@@ -125,3 +132,40 @@ def verify_proof(
             f"{head.tree_size:,}: the entry is not in that log"
         )
     return VerifiedProof(index=index, leaf_hash=leaf.hex(), tree_head=head)
+
+
+def _signed_head(value: Any, field: str, key: Ed25519PublicKey) -> TreeHead:
+    try:
+        head = TreeHead.from_json(value)
+    except ValueError as exc:
+        raise ProofInvalid(f"{field}: {exc}") from None
+    if not tree_head_is_signed(head, key):
+        raise ProofInvalid(
+            f"The {field.replace('_', ' ')}'s signature does not verify with this key"
+        )
+    return head
+
+
+def verify_consistency_proof(
+    proof: dict[str, Any], public_key: bytes | str | Ed25519PublicKey
+) -> tuple[TreeHead, TreeHead]:
+    """Check that a newer signed tree head only appended to an older one; ProofInvalid if not.
+
+    Both heads must be signed by the key, and the consistency path must verify (RFC 9162
+    section 2.1.4.2): nothing in the older log was changed, removed or reordered since.
+    """
+    key = public_key if isinstance(public_key, Ed25519PublicKey) else load_public_key(public_key)
+    if not isinstance(proof, dict) or proof.get("format") != CONSISTENCY_FORMAT:
+        raise ProofInvalid(f"The proof's format must be {CONSISTENCY_FORMAT!r}")
+    old = _signed_head(proof.get("old_head"), "old_head", key)
+    new = _signed_head(proof.get("new_head"), "new_head", key)
+    values = proof.get("consistency_path")
+    if not isinstance(values, list):
+        raise ProofInvalid("consistency_path must be a list of hashes")
+    path = [_hex32(value, f"consistency_path[{i}]") for i, value in enumerate(values)]
+    if not verify_consistency(old.tree_size, new.tree_size, old.root_hash, new.root_hash, path):
+        raise ProofInvalid(
+            f"The signed tree head of size {new.tree_size:,} is not an extension of the one of "
+            f"size {old.tree_size:,}: the log was rewritten in between"
+        )
+    return old, new

@@ -128,3 +128,30 @@ def test_new_key_writes_a_private_key_only_its_owner_can_read(
     assert path.stat().st_mode & 0o777 == 0o600
     assert "BEGIN PUBLIC KEY" in capsys.readouterr().out
     assert main(["audit", "new-key", str(path)]) == 1
+
+
+def test_consistency_proof_between_signed_heads_verifies_with_the_public_key(
+    engine: Engine, key_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = new_log(engine, load_signer(Settings()))
+    try:
+        for n in range(5):
+            log.append(decision(n))
+        log.checkpoint()
+        for n in range(5, 9):
+            log.append(decision(n))
+        log.checkpoint()
+    finally:
+        log.close()
+    public = tmp_path / "public.pem"
+    public.write_bytes(load_signer(Settings()).public_key_pem())
+    proof = tmp_path / "consistency.json"
+    assert main(["audit", "consistency", "5", "--output", str(proof)]) == 0
+    capsys.readouterr()
+    assert main(["audit", "verify-proof", str(proof), "--public-key", str(public)]) == 0
+    assert capsys.readouterr().out == (
+        "Proof valid: the signed tree head of size 9 extends the one of size 5 without "
+        "changing it.\n"
+    )
+    assert main(["audit", "consistency", "4"]) == 1
+    assert "no signed tree head of size 4" in capsys.readouterr().err

@@ -314,6 +314,7 @@ def entry_index(body: bytes) -> int | None:
 
 TREE_HEAD_LABEL = "sharewell-audit-tree-head/v1"
 PROOF_FORMAT = "sharewell-inclusion-proof/v1"
+CONSISTENCY_FORMAT = "sharewell-consistency-proof/v1"
 
 
 @dataclass(frozen=True, slots=True)

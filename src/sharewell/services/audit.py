@@ -8,7 +8,13 @@ from typing import Any, Protocol
 
 from sharewell.domain.errors import NotFound
 from sharewell.domain.log_verification import LogReport, StoredEntry, verify_log
-from sharewell.domain.merkle import PROOF_FORMAT, TreeHead, inclusion_proof
+from sharewell.domain.merkle import (
+    CONSISTENCY_FORMAT,
+    PROOF_FORMAT,
+    TreeHead,
+    consistency_proof,
+    inclusion_proof,
+)
 
 
 class AuditLogReader(Protocol):
@@ -55,4 +61,28 @@ def prove_inclusion(reader: AuditLogReader, index: int) -> dict[str, Any]:
         "entry": body,
         "audit_path": [node.hex() for node in inclusion_proof(index, leaves)],
         "tree_head": head.to_json(),
+    }
+
+
+def prove_consistency(
+    reader: AuditLogReader, old_size: int, new_size: int | None = None
+) -> dict[str, Any]:
+    """A consistency proof (JSON-ready) that the signed head of `new_size` (default: the newest)
+    only appended to the signed head of `old_size` (RFC 9162 section 2.1.4)."""
+    heads = {head.tree_size: head for head in reader.heads()}
+    if not heads:
+        raise NotFound("The audit log has no signed tree head yet")
+    new = heads[max(heads)] if new_size is None else heads.get(new_size)
+    old = heads.get(old_size)
+    if old is None or new is None:
+        missing = old_size if old is None else new_size
+        raise NotFound(f"There is no signed tree head of size {missing:,}")
+    if old.tree_size > new.tree_size:
+        raise NotFound("The older tree head must not be larger than the newer one")
+    leaves = reader.leaf_hashes(new.tree_size)
+    return {
+        "format": CONSISTENCY_FORMAT,
+        "old_head": old.to_json(),
+        "new_head": new.to_json(),
+        "consistency_path": [node.hex() for node in consistency_proof(old.tree_size, leaves)],
     }

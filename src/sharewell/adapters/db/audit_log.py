@@ -1,11 +1,11 @@
 """The audit log in SQL: one sequencer thread that appends in group-committed batches.
 
-Callers (any number of threads) put their event on a queue and wait. A single writer thread takes
+Callers (any number of threads) put their event in an inbox and wait. A single writer thread takes
 whatever is queued, gives each event the next index, hashes the leaves into the Merkle tree it
-keeps in memory (a compact range), writes the batch - and, when one is due, a signed tree head - in
-one transaction, commits, and only then answers every caller in the batch. If anything fails, every
-caller in the batch gets StorageUnavailable and nothing is acknowledged (fail closed); the writer
-then reloads the tree from the table, which is the truth.
+keeps in memory (a compact range), writes the batch in one transaction (with a signed tree head
+when one is due), and only once that is committed answers every caller in the batch. If anything
+fails, every caller in the batch gets StorageUnavailable and nothing is acknowledged (fail
+closed); the writer then reloads the tree from the table, which is the truth.
 
 One process owns the sequencer (see docs/decisions/0004-audit-log.md). On PostgreSQL that is
 enforced with an advisory lock held by the writer's connection for its lifetime.

@@ -102,6 +102,33 @@ def proof(
         console.print(f"Inclusion proof for entry {index:,} written to {output}.")
 
 
+@app.command()
+def consistency(
+    old_size: Annotated[int, typer.Argument(help="Size of the older signed tree head.", min=0)],
+    new_size: Annotated[
+        int | None, typer.Argument(help="Size of the newer one (default: the newest).", min=0)
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the proof to this file.")
+    ] = None,
+) -> None:
+    """Print a consistency proof (JSON) between two signed tree heads."""
+    from sharewell.bootstrap import build
+    from sharewell.services.audit import prove_consistency
+
+    container = build(_settings())
+    try:
+        document = prove_consistency(container.audit_reader, old_size, new_size)
+    finally:
+        container.close()
+    text = json.dumps(document, indent=2)
+    if output is None:
+        console.print(text, markup=False, soft_wrap=True)
+    else:
+        output.write_text(text + "\n", encoding="utf-8")
+        console.print(f"Consistency proof written to {output}.")
+
+
 @app.command("verify-proof")
 def verify_proof_command(
     proof_file: Annotated[Path, typer.Argument(help="The proof JSON (from `audit proof`).")],
@@ -109,8 +136,14 @@ def verify_proof_command(
         Path, typer.Option("--public-key", help="The log's published public key (PEM).")
     ],
 ) -> None:
-    """Check an inclusion proof with only the public key: no database, no settings."""
-    from sharewell.verify import ProofInvalid, load_public_key, verify_proof
+    """Check an inclusion or consistency proof with only the public key (no database)."""
+    from sharewell.domain.merkle import CONSISTENCY_FORMAT
+    from sharewell.verify import (
+        ProofInvalid,
+        load_public_key,
+        verify_consistency_proof,
+        verify_proof,
+    )
 
     try:
         document = json.loads(proof_file.read_text(encoding="utf-8"))
@@ -123,17 +156,24 @@ def verify_proof_command(
             f"{proof_file} is not JSON: {exc.msg}", field="proof_file", line=exc.lineno
         ) from None
     try:
-        result = verify_proof(document, load_public_key(_read_key(public_key)))
+        key = load_public_key(_read_key(public_key))
+        if isinstance(document, dict) and document.get("format") == CONSISTENCY_FORMAT:
+            old, new = verify_consistency_proof(document, key)
+            message = (
+                f"Proof valid: the signed tree head of size {new.tree_size:,} extends the one of "
+                f"size {old.tree_size:,} without changing it."
+            )
+        else:
+            result = verify_proof(document, key)
+            head = result.tree_head
+            message = (
+                f"Proof valid: entry {result.index:,} is in the audit log signed at size "
+                f"{head.tree_size:,} on {head.to_json()['timestamp']} (key {head.key_id})."
+            )
     except ProofInvalid as exc:
         errors.print(f"Proof NOT valid: {exc}", markup=False, soft_wrap=True)
         raise typer.Exit(1) from None
-    head = result.tree_head
-    console.print(
-        f"Proof valid: entry {result.index:,} is in the audit log signed at size "
-        f"{head.tree_size:,} on {head.to_json()['timestamp']} (key {head.key_id}).",
-        markup=False,
-        soft_wrap=True,
-    )
+    console.print(message, markup=False, soft_wrap=True)
 
 
 @app.command("public-key")
