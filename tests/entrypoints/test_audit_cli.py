@@ -10,8 +10,9 @@ from sqlalchemy import Engine, text
 
 from sharewell.adapters.crypto.signing import TreeHeadSigner, load_signer, write_private_key
 from sharewell.config import Settings
+from sharewell.domain.merkle import canonical_entry, leaf_hash
 from sharewell.entrypoints.cli.main import main
-from tests.adapters.audit_helpers import decision, drop_triggers, new_log
+from tests.adapters.audit_helpers import START, decision, drop_triggers, new_log
 
 
 @pytest.fixture
@@ -105,8 +106,15 @@ def test_head_prints_the_newest_signed_tree_head(
 def test_proof_of_an_entry_not_yet_signed_is_refused(
     filled: Engine, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    # Committed a moment ago, before the next tree head.
+    body = canonical_entry(12, decision(12))
+    with filled.begin() as conn:
+        conn.execute(
+            text("INSERT INTO audit_entries VALUES (12, :at, 'decision', :b, :l)"),
+            {"at": START, "b": body.decode(), "l": leaf_hash(body)},
+        )
     assert main(["audit", "proof", "12"]) == 1
-    assert "not under a signed tree head" in capsys.readouterr().err
+    assert "not under a signed tree head yet" in capsys.readouterr().err
 
 
 def test_verify_proof_refuses_a_file_that_is_not_json(
@@ -155,3 +163,23 @@ def test_consistency_proof_between_signed_heads_verifies_with_the_public_key(
     )
     assert main(["audit", "consistency", "4"]) == 1
     assert "no signed tree head of size 4" in capsys.readouterr().err
+
+
+def test_verify_without_any_key_asks_for_the_public_key(
+    engine: Engine,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("SHAREWELL_DATABASE_URL", database_url)
+    monkeypatch.delenv("SHAREWELL_AUDIT_SIGNING_KEY_FILE", raising=False)
+    monkeypatch.delenv("SHAREWELL_DEMO_MODE", raising=False)
+    assert main(["audit", "verify"]) == 2
+    assert "pass --public-key" in capsys.readouterr().err
+
+
+def test_proof_of_an_entry_that_does_not_exist_says_so(
+    filled: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["audit", "proof", "99"]) == 1
+    assert "Entry 99 is not in the audit log" in capsys.readouterr().err

@@ -42,6 +42,9 @@ def verify_audit_log(
 
 def prove_inclusion(reader: AuditLogReader, index: int) -> dict[str, Any]:
     """An inclusion proof (JSON-ready) for entry `index` against the newest signed tree head."""
+    found = reader.entry(index)
+    if found is None:
+        raise NotFound(f"Entry {index:,} is not in the audit log")
     head = reader.latest_head()
     if head is None or not 0 <= index < head.tree_size:
         size = head.tree_size if head else 0
@@ -49,9 +52,6 @@ def prove_inclusion(reader: AuditLogReader, index: int) -> dict[str, Any]:
             f"Entry {index:,} is not under a signed tree head yet (the newest covers {size:,} "
             "entries); try again in a second"
         )
-    found = reader.entry(index)
-    if found is None:
-        raise NotFound(f"Entry {index:,} is not in the audit log")
     body, leaf = found
     leaves = reader.leaf_hashes(head.tree_size)
     return {

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 
 from sharewell.config import Settings
-from sharewell.domain.errors import ValidationError
+from sharewell.domain.errors import ConfigurationError, ValidationError
 
 app = typer.Typer(help="Verify the tamper-evident audit log and prove entries are in it.")
 console = Console(highlight=False)
@@ -52,7 +52,14 @@ def verify(public_key: PublicKeyOption = None) -> None:
         if public_key is not None:
             key = load_public_key(_read_key(public_key))
         else:
-            key = container.audit.signer.public_key
+            try:
+                key = container.audit.signer.public_key
+            except ConfigurationError:
+                raise ValidationError(
+                    "No public key to check the signed tree heads with: pass --public-key "
+                    "(the log's published key) or configure the audit signing key",
+                    field="public_key",
+                ) from None
         report = verify_audit_log(container.audit_reader, lambda h: tree_head_is_signed(h, key))
     finally:
         container.close()
