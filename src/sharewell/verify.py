@@ -8,6 +8,8 @@ a partner can run it on a proof they were given:
     verify_proof(json.load(open("proof.json")), open("audit-public-key.pem", "rb").read())
 
 or from the shell: `sharewell audit verify-proof proof.json --public-key audit-public-key.pem`.
+`verify_consistency_proof` likewise checks that a newer signed tree head only appended to an older
+one.
 """
 
 from __future__ import annotations
