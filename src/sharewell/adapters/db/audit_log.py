@@ -374,15 +374,28 @@ class SqlAuditLog:
             stamp = max(stamp, self._last_head.timestamp_ms)
         return self.signer.sign(TreeHead(compact.size, compact.root(), stamp))
 
+    def _ensure_tree(self) -> None:
+        """After a failure: reconnect if need be and reload the tree from the table."""
+        if self._compact is not None:
+            return
+        try:
+            if self._conn is None:
+                self._open()
+            self._recover()
+        except BaseException:
+            # Start from a fresh connection next time: this one may be the problem.
+            self._compact = None
+            self._release()
+            raise
+
     def _commit(self, batch: Sequence[_Ticket]) -> None:
-        if self._compact is None:
-            try:
-                self._recover()
-            except BaseException as exc:
-                error = StorageUnavailable(f"The audit log cannot be written: {exc}")
-                for ticket in batch:
-                    ticket.fail(error)
-                return
+        try:
+            self._ensure_tree()
+        except BaseException as exc:
+            error = StorageUnavailable(f"The audit log cannot be written: {exc}")
+            for ticket in batch:
+                ticket.fail(error)
+            return
         assert self._compact is not None
         compact = self._compact.copy()
         rows: list[_Row] = []
@@ -411,12 +424,11 @@ class SqlAuditLog:
             row.ticket.answer(AuditReceipt(row.index, row.leaf.hex()))
 
     def _checkpoint(self, request: _Checkpoint) -> None:
-        if self._compact is None:
-            try:
-                self._recover()
-            except BaseException as exc:
-                request.fail(exc)
-                return
+        try:
+            self._ensure_tree()
+        except BaseException as exc:
+            request.fail(exc)
+            return
         assert self._compact is not None
         compact = self._compact
         if self._last_head is None or self._last_head.tree_size != compact.size:
