@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from sharewell.adapters.crypto.passwords import Argon2Passwords
+from sharewell.adapters.crypto.signing import load_signer
+from sharewell.adapters.db.audit_log import SqlAuditLog, SqlAuditReader
 from sharewell.adapters.db.engine import check_reachable, make_engine
 from sharewell.adapters.db.governance import SqlGovernance
 from sharewell.adapters.db.repositories import SqlOrganisations, SqlPractitioners
-from sharewell.adapters.memory.audit import MemoryAuditLog
 from sharewell.config import Settings
 from sharewell.domain.accounts import LockoutPolicy
 from sharewell.services.accounts import Accounts
-from sharewell.services.ports import AuditLog
 
 
 @dataclass
@@ -27,10 +27,12 @@ class Container:
     practitioners: SqlPractitioners
     accounts: Accounts
     governance: SqlGovernance
-    # The seam for the tamper-evident log: anything with `append(event) -> receipt`.
-    audit: AuditLog
+    audit: SqlAuditLog
+    audit_reader: SqlAuditReader
 
     def close(self) -> None:
+        # The sequencer first: it commits what is queued and signs a last tree head.
+        self.audit.close()
         self.engine.dispose()
 
 
@@ -51,5 +53,12 @@ def build(settings: Settings, *, check: bool = True) -> Container:
             lockout=LockoutPolicy(settings.lockout_attempts, settings.lockout_minutes),
         ),
         governance=SqlGovernance(engine),
-        audit=MemoryAuditLog(),
+        # Started on first append (or audit.start()), so commands that never write to the log
+        # neither need the signing key nor take the sequencer lock.
+        audit=SqlAuditLog(
+            engine,
+            lambda: load_signer(settings),
+            head_interval=settings.audit_head_interval_seconds,
+        ),
+        audit_reader=SqlAuditReader(engine),
     )

@@ -38,6 +38,19 @@ class Settings(BaseSettings):
         description="Where npm installed govuk-frontend and axe-core",
     )
     log_level: str = "INFO"
+    audit_signing_key: SecretStr | None = Field(
+        default=None,
+        description="Ed25519 private key that signs audit tree heads (PEM, or base64 of 32 bytes)",
+    )
+    audit_signing_key_file: Path | None = Field(
+        default=None, description="File holding that key instead (PEM or base64)"
+    )
+    audit_head_interval_seconds: float = Field(
+        default=0.5,
+        gt=0,
+        le=1.0,
+        description="While entries arrive, a tree head is signed at least this often",
+    )
 
     @property
     def is_sqlite(self) -> bool:

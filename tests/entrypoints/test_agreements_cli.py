@@ -48,8 +48,11 @@ ORGS = [
 
 
 @pytest.fixture
-def database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+def database(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
     monkeypatch.setenv("SHAREWELL_DATABASE_URL", database_url)
+    # Agreement changes are audited: the log signs its tree heads with this key.
+    assert main(["audit", "new-key", str(tmp_path / "audit-key.pem")]) == 0
+    monkeypatch.setenv("SHAREWELL_AUDIT_SIGNING_KEY_FILE", str(tmp_path / "audit-key.pem"))
     assert main(["init"]) == 0
     engine = make_engine(database_url)
     orgs = SqlOrganisations(engine)

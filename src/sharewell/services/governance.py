@@ -1,7 +1,12 @@
 """Governance use cases: agreements, consent, opt-outs, relationships, access decisions,
 overrides and decision records. One function per state change, keyword-only `actor`, one
 transaction, and an audit event appended inside that transaction (so a change that cannot be
-audited is rolled back)."""
+audited is rolled back).
+
+The audit event is appended before the transaction's first write. SQLite has one writer at a time:
+appending after a write would leave the audit sequencer waiting for a lock this transaction holds.
+If the write then fails, the log holds an entry whose change is absent, which is the safe
+direction: there is never a change without its entry."""
 
 from __future__ import annotations
 
@@ -91,12 +96,12 @@ def import_agreement(
     with store.transaction() as tx:
         versions = tx.agreements.versions(agreement.id)
         check_amendment(versions[-1].agreement if versions else None, agreement)
-        tx.agreements.add_version(agreement, at=at, by=actor.id)
         audit.append(
             _event(
                 AuditKind.AGREEMENT_CHANGE, at, actor, outcome="imported", agreement=agreement.ref
             )
         )
+        tx.agreements.add_version(agreement, at=at, by=actor.id)
     return agreement
 
 
@@ -196,7 +201,6 @@ def propose(
             raise ValidationError(
                 f"{stored.agreement.ref} has already been proposed", field="agreement"
             )
-        tx.agreements.mark_proposed(agreement_id, stored.agreement.version, at=at)
         audit.append(
             _event(
                 AuditKind.AGREEMENT_CHANGE,
@@ -206,6 +210,7 @@ def propose(
                 agreement=stored.agreement.ref,
             )
         )
+        tx.agreements.mark_proposed(agreement_id, stored.agreement.version, at=at)
     return stored.agreement
 
 
@@ -236,7 +241,6 @@ def sign_agreement(
             )
         signature = Signature(name.strip(), role.strip(), at)
         signed = stored.agreement.signed(org, signature)
-        tx.agreements.add_signature(agreement_id, signed.version, org, signature, by=actor.id)
         audit.append(
             _event(
                 AuditKind.AGREEMENT_CHANGE,
@@ -247,6 +251,7 @@ def sign_agreement(
                 refs={"org": org},
             )
         )
+        tx.agreements.add_signature(agreement_id, signed.version, org, signature, by=actor.id)
     return signed
 
 
@@ -263,28 +268,23 @@ def terminate_agreement(
     at = at or utcnow()
     if not reason.strip():
         raise ValidationError("Say why the agreement is terminated", field="reason")
-    ended = []
     with store.transaction() as tx:
         versions = list(tx.agreements.versions(agreement_id))
         if not versions:
             raise NotFound(f"There is no agreement {agreement_id!r}", field="agreement")
-        for stored in versions:
-            if stored.agreement.terminated_at is None:
-                tx.agreements.add_termination(
-                    agreement_id,
-                    stored.agreement.version,
-                    at=at,
-                    reason=reason.strip(),
-                    by=actor.id,
-                )
-                ended.append(stored.agreement.terminated(at, reason))
-        if not ended:
+        live = [v.agreement for v in versions if v.agreement.terminated_at is None]
+        if not live:
             raise ValidationError(f"{agreement_id} is already terminated", field="agreement")
+        ended = [agreement.terminated(at, reason) for agreement in live]
         audit.append(
             _event(
                 AuditKind.AGREEMENT_CHANGE, at, actor, outcome="terminated", agreement=ended[-1].ref
             )
         )
+        for agreement in live:
+            tx.agreements.add_termination(
+                agreement_id, agreement.version, at=at, reason=reason.strip(), by=actor.id
+            )
     return ended
 
 
@@ -296,7 +296,6 @@ def record_consent(
 ) -> ConsentRecord:
     """Add a consent statement to the person's history (earlier ones are kept)."""
     with store.transaction() as tx:
-        tx.consents.add(record)
         audit.append(
             _event(
                 AuditKind.CONSENT_CHANGE,
@@ -308,6 +307,7 @@ def record_consent(
                 refs={"scope": record.scope},
             )
         )
+        tx.consents.add(record)
     return record
 
 
@@ -323,7 +323,6 @@ def set_national_opt_out(
     """Record that the person has registered (or withdrawn) a national data opt-out."""
     at = at or utcnow()
     with store.transaction() as tx:
-        tx.opt_outs.add(person_id, opted_out, at=at, by=actor.id)
         audit.append(
             _event(
                 AuditKind.CONSENT_CHANGE,
@@ -334,6 +333,7 @@ def set_national_opt_out(
                 refs={"national_opt_out": str(opted_out).lower()},
             )
         )
+        tx.opt_outs.add(person_id, opted_out, at=at, by=actor.id)
 
 
 def start_relationship(
@@ -358,7 +358,6 @@ def start_relationship(
         )
     assert relationship.id is not None
     with store.transaction() as tx:
-        tx.relationships.add(relationship, by=actor.id)
         audit.append(
             _event(
                 AuditKind.RELATIONSHIP_CHANGE,
@@ -369,6 +368,7 @@ def start_relationship(
                 refs={"relationship": relationship.id, "kind": relationship.kind.value},
             )
         )
+        tx.relationships.add(relationship, by=actor.id)
     return relationship
 
 
@@ -388,7 +388,6 @@ def end_relationship(
         if current is None:
             raise NotFound(f"No relationship {relationship_id}", field="relationship")
         ended = current.ended(on)
-        tx.relationships.end(relationship_id, on)
         audit.append(
             _event(
                 AuditKind.RELATIONSHIP_CHANGE,
@@ -399,6 +398,7 @@ def end_relationship(
                 refs={"relationship": relationship_id},
             )
         )
+        tx.relationships.end(relationship_id, on)
     return ended
 
 
@@ -487,7 +487,6 @@ def _decide_and_record(
                 expires_at=expires,
                 review_due_at=at + REVIEW_WITHIN,
             )
-            tx.overrides.add(review)
             refs["override_review"] = review.id
         audit.append(
             AuditEvent(
@@ -502,6 +501,8 @@ def _decide_and_record(
                 refs=refs,
             )
         )
+        if review is not None:
+            tx.overrides.add(review)
     return result, review
 
 
@@ -596,7 +597,6 @@ def review_override(
         if review is None:
             raise NotFound(f"No override review {review_id}", field="review")
         done = review.reviewed(outcome=outcome, notes=notes, by=actor.id, at=at)
-        tx.overrides.save_review(done)
         audit.append(
             _event(
                 AuditKind.OVERRIDE,
@@ -608,6 +608,7 @@ def review_override(
                 refs={"override_review": review_id},
             )
         )
+        tx.overrides.save_review(done)
     return done
 
 
@@ -658,7 +659,6 @@ def submit_decision_record(
         disclosure_ref=disclosure_ref,
     )
     with store.transaction() as tx:
-        tx.decision_records.add(record)
         audit.append(
             _event(
                 AuditKind.DECISION_RECORD,
@@ -673,4 +673,5 @@ def submit_decision_record(
                 },
             )
         )
+        tx.decision_records.add(record)
     return record

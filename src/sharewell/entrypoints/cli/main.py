@@ -16,6 +16,7 @@ from sharewell.config import Settings
 from sharewell.domain.errors import SharewellError, ValidationError
 from sharewell.entrypoints.cli import agreements as agreements_cli
 from sharewell.entrypoints.cli import policy as policy_cli
+from sharewell.entrypoints.cli.audit import app as _audit_app
 from sharewell.entrypoints.cli.demo import app as demo_app
 
 app = typer.Typer(
@@ -30,6 +31,7 @@ app.add_typer(agreements_cli.app, name="agreements")
 console = Console()
 errors = Console(stderr=True)
 app.add_typer(demo_app)
+app.add_typer(_audit_app, name="audit")
 
 
 def settings() -> Settings:
@@ -72,7 +74,10 @@ def init() -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and turn expected failures into one line and an exit code."""
     try:
-        app(args=argv, prog_name="sharewell", standalone_mode=False)
+        # Without standalone mode click returns a command's `typer.Exit(code)` instead of raising.
+        result = app(args=argv, prog_name="sharewell", standalone_mode=False)
+        if isinstance(result, int) and result:
+            return result
     except SharewellError as exc:
         line = getattr(exc, "line", None)
         place = ", ".join(p for p in (exc.field, f"line {line}" if line else None) if p)

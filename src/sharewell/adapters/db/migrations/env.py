@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from alembic import context
 
-from sharewell.adapters.db import tables_governance  # noqa: F401  (registers the tables)
+from sharewell.adapters.db import (
+    tables_audit,  # noqa: F401
+    tables_governance,  # noqa: F401  (registers the tables)
+)
 from sharewell.adapters.db.tables import Base
 
 config = context.config

@@ -1,0 +1,44 @@
+"""Helpers for audit-log storage tests: events, and an attacker who drops the triggers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine, text
+
+from sharewell.adapters.crypto.signing import TreeHeadSigner
+from sharewell.adapters.db.audit_log import SqlAuditLog
+from sharewell.domain.audit import AuditEvent, AuditKind
+
+START = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
+
+
+def decision(n: int) -> AuditEvent:
+    """A denied request by a school safeguarding lead: references and reason codes only."""
+    return AuditEvent(
+        kind=AuditKind.DECISION,
+        at=START + timedelta(seconds=n),
+        actor_id=f"p{n % 7}",
+        actor_org="SCH1",
+        purpose="safeguarding_children",
+        subject_id=f"s{n % 11}",
+        outcome="deny",
+        reasons=("NO_AGREEMENT",),
+        refs={"request": f"r{n}", "holder": "POL"},
+    )
+
+
+def new_log(engine: Engine, signer: TreeHeadSigner, **options: float) -> SqlAuditLog:
+    return SqlAuditLog(engine, lambda: signer, **options)  # type: ignore[arg-type]
+
+
+def drop_triggers(engine: Engine) -> None:
+    """What an attacker with database admin rights does first."""
+    with engine.begin() as conn:
+        for table in ("audit_entries", "tree_heads"):
+            if engine.dialect.name == "postgresql":
+                conn.execute(text(f"DROP TRIGGER {table}_append_only ON {table}"))
+                conn.execute(text(f"DROP TRIGGER {table}_no_truncate ON {table}"))
+            else:
+                conn.execute(text(f"DROP TRIGGER {table}_no_update"))
+                conn.execute(text(f"DROP TRIGGER {table}_no_delete"))

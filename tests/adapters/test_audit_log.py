@@ -1,0 +1,313 @@
+"""The SQL audit log: group-committed appends, recovery, fail closed, append-only triggers."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
+
+from sharewell.adapters.crypto.signing import TreeHeadSigner
+from sharewell.adapters.db.audit_log import SqlAuditLog, SqlAuditReader
+from sharewell.domain.audit import AuditEvent, AuditKind
+from sharewell.domain.errors import StorageUnavailable
+from sharewell.domain.merkle import canonical_entry, leaf_hash, tree_root
+from sharewell.services.audit import verify_audit_log
+from sharewell.verify import tree_head_is_signed
+from tests.adapters.audit_helpers import START, decision, new_log
+
+
+@pytest.fixture
+def signer() -> TreeHeadSigner:
+    return TreeHeadSigner.generate()
+
+
+def verify(engine: Engine, signer: TreeHeadSigner) -> str:
+    report = verify_audit_log(
+        SqlAuditReader(engine), lambda h: tree_head_is_signed(h, signer.public_key)
+    )
+    assert report.intact, report.summary()
+    return report.summary()
+
+
+def test_appends_are_numbered_in_order_and_the_log_verifies(
+    engine: Engine, signer: TreeHeadSigner
+) -> None:
+    log = new_log(engine, signer)
+    try:
+        receipts = [log.append(decision(n)) for n in range(5)]
+    finally:
+        log.close()
+    assert [r.index for r in receipts] == [0, 1, 2, 3, 4]
+    reader = SqlAuditReader(engine)
+    stored = list(reader.entries())
+    for receipt, (index, body, leaf) in zip(receipts, stored, strict=True):
+        assert index == receipt.index
+        assert body == canonical_entry(index, decision(index))
+        assert leaf.hex() == receipt.leaf_hash == leaf_hash(body).hex()
+    head = reader.latest_head()
+    assert head is not None and head.tree_size == 5
+    assert head.root_hash == tree_root([leaf for _, _, leaf in stored])
+    assert verify(engine, signer).startswith("Audit log intact: 5 entries")
+
+
+def test_entries_hold_references_and_reason_codes_only(
+    engine: Engine, signer: TreeHeadSigner
+) -> None:
+    log = new_log(engine, signer)
+    try:
+        log.append(decision(1))
+    finally:
+        log.close()
+    with engine.connect() as conn:
+        body = conn.execute(text("SELECT body FROM audit_entries")).scalar_one()
+    assert '"reasons":["NO_AGREEMENT"]' in body
+    assert '"refs":{"holder":"POL","request":"r1"}' in body
+
+
+def test_concurrent_callers_each_get_a_distinct_durable_index(
+    engine: Engine, signer: TreeHeadSigner
+) -> None:
+    log = new_log(engine, signer)
+    indexes: list[int] = []
+    lock = threading.Lock()
+
+    def writer(worker: int) -> None:
+        for n in range(25):
+            receipt = log.append(decision(worker * 100 + n))
+            with lock:
+                indexes.append(receipt.index)
+
+    threads = [threading.Thread(target=writer, args=(w,)) for w in range(8)]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        log.close()
+    assert sorted(indexes) == list(range(200))
+    assert log.batches_committed <= 200
+    assert verify(engine, signer).startswith("Audit log intact: 200 entries")
+
+
+def test_a_restarted_log_continues_the_same_tree(engine: Engine, signer: TreeHeadSigner) -> None:
+    first = new_log(engine, signer)
+    try:
+        for n in range(7):
+            first.append(decision(n))
+    finally:
+        first.close()
+    second = new_log(engine, signer)
+    try:
+        assert second.append(decision(7)).index == 7
+        head = second.checkpoint()
+    finally:
+        second.close()
+    assert head.tree_size == 8
+    assert verify(engine, signer).startswith("Audit log intact: 8 entries")
+
+
+def test_entries_committed_before_a_crash_get_a_signed_head_on_restart(
+    engine: Engine, signer: TreeHeadSigner
+) -> None:
+    log = new_log(engine, signer)
+    try:
+        log.append(decision(0))
+    finally:
+        log.close()
+    # As if the process died after committing entries 1 and 2 but before signing a head.
+    with engine.begin() as conn:
+        for n in (1, 2):
+            body = canonical_entry(n, decision(n))
+            conn.execute(
+                text("INSERT INTO audit_entries VALUES (:i, :at, 'decision', :b, :l)"),
+                {"i": n, "at": START, "b": body.decode(), "l": leaf_hash(body)},
+            )
+    restarted = new_log(engine, signer)
+    try:
+        restarted.start()
+    finally:
+        restarted.close()
+    head = SqlAuditReader(engine).latest_head()
+    assert head is not None and head.tree_size == 3
+    verify(engine, signer)
+
+
+def test_every_caller_in_a_failed_batch_is_refused_and_the_log_recovers(
+    engine: Engine, signer: TreeHeadSigner
+) -> None:
+    log = new_log(engine, signer)
+    try:
+        log.append(decision(0))
+        # Another writer takes index 1 behind the sequencer's back: its insert must fail.
+        body = canonical_entry(1, decision(99))
+        with engine.begin() as conn:
+            conn.execute(
+                text("INSERT INTO audit_entries VALUES (1, :at, 'decision', :b, :l)"),
+                {"at": START, "b": body.decode(), "l": leaf_hash(body)},
+            )
+        with pytest.raises(StorageUnavailable, match="nothing may be disclosed"):
+            log.append(decision(1))
+        # The sequencer reloaded the tree from the table and carries on after the stranger.
+        assert log.append(decision(2)).index == 2
+    finally:
+        log.close()
+    verify(engine, signer)
+
+
+def test_appends_keep_failing_while_the_stored_log_is_damaged(
+    engine: Engine, signer: TreeHeadSigner
+) -> None:
+    log = new_log(engine, signer)
+    try:
+        log.append(decision(0))
+        with engine.begin() as conn:
+            conn.execute(
+                text("INSERT INTO audit_entries VALUES (1, :at, 'decision', 'junk', :l)"),
+                {"at": START, "l": b"\x00" * 32},
+            )
+        for n in (1, 2):
+            with pytest.raises(StorageUnavailable):
+                log.append(decision(n))
+    finally:
+        log.close()
+
+
+def test_an_event_that_cannot_be_recorded_fails_alone(
+    engine: Engine, signer: TreeHeadSigner
+) -> None:
+    naive = AuditEvent(
+        kind=AuditKind.SIGN_IN,
+        at=START.replace(tzinfo=None),
+        actor_id="p1",
+        actor_org="POL",
+    )
+    log = new_log(engine, signer)
+    try:
+        with pytest.raises(StorageUnavailable, match="cannot be recorded"):
+            log.append(naive)
+        assert log.append(decision(0)).index == 0
+    finally:
+        log.close()
+
+
+def test_closing_commits_and_then_refuses_appends(engine: Engine, signer: TreeHeadSigner) -> None:
+    log = new_log(engine, signer)
+    log.append(decision(0))
+    log.close()
+    log.close()
+    with pytest.raises(StorageUnavailable, match="closed"):
+        log.append(decision(1))
+    assert not any(t.name == "sharewell-audit-sequencer" for t in threading.enumerate())
+
+
+def test_a_log_that_was_never_used_closes_without_a_thread(
+    engine: Engine, signer: TreeHeadSigner
+) -> None:
+    log = new_log(engine, signer)
+    log.close()
+    assert SqlAuditReader(engine).latest_head() is None
+
+
+def test_only_one_sequencer_may_run_on_postgresql(engine: Engine, signer: TreeHeadSigner) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the sequencer lock is a PostgreSQL advisory lock")
+    first = new_log(engine, signer)
+    second = new_log(engine, signer, lock_wait_seconds=0.2)
+    try:
+        first.start()
+        with pytest.raises(StorageUnavailable, match="Another process"):
+            second.append(decision(0))
+    finally:
+        second.close()
+        first.close()
+
+
+@pytest.mark.parametrize("table", ["audit_entries", "tree_heads"])
+def test_database_refuses_to_update_or_delete_the_log(
+    engine: Engine, signer: TreeHeadSigner, table: str
+) -> None:
+    log = new_log(engine, signer)
+    try:
+        log.append(decision(0))
+    finally:
+        log.close()
+    statements = [
+        f"UPDATE {table} SET key_id = 'x'"
+        if table == "tree_heads"
+        else f"UPDATE {table} SET body = 'x'",
+        f"DELETE FROM {table}",
+    ]
+    if engine.dialect.name == "postgresql":
+        statements.append(f"TRUNCATE {table}")
+    for statement in statements:
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+            conn.execute(text(statement))
+    with engine.connect() as conn:
+        assert conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() == 1
+
+
+def test_entries_with_escapes_and_accents_are_stored_byte_for_byte(
+    engine: Engine, signer: TreeHeadSigner
+) -> None:
+    odd = AuditEvent(
+        kind=AuditKind.CONSENT_CHANGE,
+        at=START,
+        actor_id='o\'brien "the\\second"',
+        actor_org="GP1",
+        refs={"consent": "c1\tc2\nc3", "name": "Zoë Łukasz 🙂"},
+    )
+    log = new_log(engine, signer)
+    try:
+        receipt = log.append(odd)
+    finally:
+        log.close()
+    index, body, leaf = next(iter(SqlAuditReader(engine).entries()))
+    assert body == canonical_entry(index, odd)
+    assert leaf.hex() == receipt.leaf_hash
+    verify(engine, signer)
+
+
+def test_a_lost_database_connection_fails_the_batch_then_the_log_reconnects(
+    engine: Engine, signer: TreeHeadSigner
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("terminates the writer's PostgreSQL backend")
+    log = new_log(engine, signer)
+    try:
+        log.append(decision(0))
+        with engine.connect() as conn:
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+        with pytest.raises(StorageUnavailable, match="nothing may be disclosed"):
+            log.append(decision(1))
+        assert log.append(decision(2)).index == 1
+    finally:
+        log.close()
+    verify(engine, signer)
+
+
+def test_a_failed_start_is_retried_on_the_next_append(
+    engine: Engine, signer: TreeHeadSigner
+) -> None:
+    attempts: list[int] = []
+
+    def flaky_signer() -> TreeHeadSigner:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise StorageUnavailable("key store unreachable")
+        return signer
+
+    log = SqlAuditLog(engine, flaky_signer)
+    try:
+        with pytest.raises(StorageUnavailable, match="key store"):
+            log.append(decision(0))
+        assert log.append(decision(0)).index == 0
+    finally:
+        log.close()
