@@ -7,11 +7,14 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from sharewell.adapters.crypto.passwords import Argon2Passwords
+from sharewell.adapters.db.area_reads import SqlAreaReads
 from sharewell.adapters.db.engine import check_reachable, make_engine
+from sharewell.adapters.geo.engine import H3GiStarEngine
 from sharewell.adapters.db.repositories import SqlOrganisations, SqlPractitioners
 from sharewell.config import Settings
 from sharewell.domain.accounts import LockoutPolicy
 from sharewell.services.accounts import Accounts
+from sharewell.services.hotspots import Hotspots
 
 
 @dataclass
@@ -23,6 +26,7 @@ class Container:
     organisations: SqlOrganisations
     practitioners: SqlPractitioners
     accounts: Accounts
+    hotspots: Hotspots
 
     def close(self) -> None:
         self.engine.dispose()
@@ -44,4 +48,5 @@ def build(settings: Settings, *, check: bool = True) -> Container:
             passwords=Argon2Passwords(),
             lockout=LockoutPolicy(settings.lockout_attempts, settings.lockout_minutes),
         ),
+        hotspots=Hotspots(reads=SqlAreaReads(engine), engine=H3GiStarEngine()),
     )

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 
 import h3
 import numpy as np
-from scipy.spatial import cKDTree
 
 from sharewell.adapters.geo.getis_ord import benjamini_hochberg, gi_star
 from sharewell.adapters.geo.hexgrid import (
@@ -64,6 +63,8 @@ def councils_of(grid: HexGrid, residents: Sequence[ResidentPoint]) -> list[str |
     """Each hexagon's council: the most common among its households, else the nearest one's."""
     if not residents:
         return [None] * grid.n
+    from scipy.spatial import cKDTree  # imported when needed: scipy.spatial is slow to import
+
     cells = cells_of(
         np.array([r.latitude for r in residents]),
         np.array([r.longitude for r in residents]),

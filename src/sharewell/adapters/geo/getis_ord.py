@@ -18,9 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from esda.getisord import G_Local
-from libpysal.graph import Graph
-from scipy import stats
+from scipy.special import ndtr
 
 from sharewell.adapters.geo.hexgrid import FloatArray, HexGrid, IntArray
 
@@ -47,6 +45,11 @@ def analytic_z(values: FloatArray, grid: HexGrid) -> FloatArray:
     (G = lag / sum) and so flips the sign of z when the mean is negative, as an excess measure
     can be. Values are therefore shifted to be positive first.
     """
+    # Imported here: esda and libpysal take seconds to import (pandas, geopandas), which every
+    # command and web worker would otherwise pay at start-up.
+    from esda.getisord import G_Local
+    from libpysal.graph import Graph
+
     shifted = values - float(values.min()) + 1.0 if values.size else values
     graph = Graph.from_sparse(adjacency(grid))
     with warnings.catch_warnings():
@@ -117,7 +120,7 @@ def benjamini_hochberg(p: FloatArray) -> FloatArray:
 def gi_star(values: FloatArray, grid: HexGrid, *, permutations: int, seed: int) -> GiStar:
     """Analytic z and two-sided p from esda, and permutation p when `permutations` > 0."""
     z = analytic_z(values, grid)
-    p_analytic = 2.0 * stats.norm.sf(np.abs(z))
+    p_analytic = 2.0 * ndtr(-np.abs(z))
     p_perm = (
         permutation_p(values, grid, permutations=permutations, seed=seed)
         if permutations > 0
