@@ -66,3 +66,16 @@ def test_bulk_insert_is_undone_with_its_transaction(engine: Engine) -> None:
         pass
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(OrganisationRow)).scalar_one() == 0
+
+
+def test_organisations_are_read_back_one_by_one_and_as_a_list(engine: Engine) -> None:
+    from sharewell.adapters.db.repositories import SqlOrganisations
+    from sharewell.domain.organisations import Organisation
+    from sharewell.domain.vocabulary import OrganisationKind
+
+    organisations = SqlOrganisations(engine)
+    police = Organisation("POL", "Anyshire Police", OrganisationKind.POLICE, "North Anyshire")
+    organisations.add(police)
+    assert organisations.get("POL") == police
+    assert organisations.get("NOPE") is None
+    assert list(organisations.list()) == [police]

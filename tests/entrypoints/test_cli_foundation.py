@@ -41,3 +41,10 @@ def test_unsupported_database_is_refused(
 def test_unknown_command_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["frobnicate"]) == 2
     assert "No such command" in capsys.readouterr().err
+
+
+def test_a_bad_argument_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo-data", "--people", "many"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert "--people" in err

@@ -7,7 +7,20 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Boolean, Connection, Float, Integer, Numeric, String, Table
+
+# Values of these column types go to the driver as they are; only the others (dates, times,
+# JSON, anything unknown) pass through a converter. Converting only where needed keeps large
+# loads fast: a per-value function call costs more than the insert itself on SQLite.
+_PLAIN_TYPES = (String, Integer, Float, Numeric, Boolean)
+
+
+def _converted_positions(table: Table, columns: Sequence[str]) -> list[int]:
+    return [
+        i
+        for i, name in enumerate(columns)
+        if name not in table.c or not isinstance(table.c[name].type, _PLAIN_TYPES)
+    ]
 
 
 def _pg_value(value: Any) -> Any:
@@ -35,20 +48,33 @@ def bulk_insert(
     raw = conn.connection.driver_connection
     assert raw is not None
     count = 0
+    convert = _converted_positions(table, columns)
     if dialect == "postgresql":
         cols = ", ".join(f'"{c}"' for c in columns)
         with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({cols}) FROM STDIN') as copy:
             for row in rows:
-                copy.write_row([_pg_value(v) for v in row])
+                if convert:
+                    values = list(row)
+                    for i in convert:
+                        values[i] = _pg_value(values[i])
+                    copy.write_row(values)
+                else:
+                    copy.write_row(row)
                 count += 1
         return count
     placeholders = ", ".join("?" for _ in columns)
     cols = ", ".join(f'"{c}"' for c in columns)
     sql = f'INSERT INTO "{table.name}" ({cols}) VALUES ({placeholders})'
     cursor = raw.cursor()
-    batch: list[list[Any]] = []
+    batch: list[Sequence[Any]] = []
     for row in rows:
-        batch.append([_sqlite_value(v) for v in row])
+        if convert:
+            values = list(row)
+            for i in convert:
+                values[i] = _sqlite_value(values[i])
+            batch.append(values)
+        else:
+            batch.append(row)
         if len(batch) >= 20_000:
             cursor.executemany(sql, batch)
             count += len(batch)

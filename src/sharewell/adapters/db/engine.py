@@ -27,7 +27,14 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         raise StorageUnavailable(f"The database URL {url!r} is not valid") from None
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(parsed.database).expanduser().parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StorageUnavailable(
+                    f"Cannot create the folder {str(folder)!r} for the SQLite database: "
+                    f"{exc.strerror or exc}"
+                ) from None
         engine = create_engine(parsed, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

@@ -43,9 +43,9 @@ class SqlOrganisations:
             )
 
     def get(self, code: str) -> Organisation | None:
-        with self._engine.connect() as conn:
-            row = conn.execute(select(OrganisationRow).where(OrganisationRow.code == code)).first()
-        return _organisation(row[0]) if row else None
+        with Session(self._engine) as session:
+            row = session.get(OrganisationRow, code)
+            return _organisation(row) if row else None
 
     def list(self) -> Sequence[Organisation]:
         with Session(self._engine) as session:

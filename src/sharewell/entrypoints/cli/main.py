@@ -14,6 +14,7 @@ from rich.console import Console
 from sharewell import __version__
 from sharewell.config import Settings
 from sharewell.domain.errors import SharewellError, ValidationError
+from sharewell.entrypoints.cli.demo import app as demo_app
 
 app = typer.Typer(
     name="sharewell",
@@ -24,6 +25,7 @@ app = typer.Typer(
 )
 console = Console()
 errors = Console(stderr=True)
+app.add_typer(demo_app)
 
 
 def settings() -> Settings:
@@ -82,9 +84,15 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as exc:
         # Typer vendors click; its usage errors carry show() and exit_code.
-        show = getattr(exc, "show", None)
-        if show is not None and isinstance(getattr(exc, "exit_code", None), int):
-            show(file=sys.stderr)
+        format_message = getattr(exc, "format_message", None)
+        if format_message is not None and isinstance(getattr(exc, "exit_code", None), int):
+            message = " ".join(str(format_message()).split())
+            errors.print(
+                f"Error: {message} (see 'sharewell --help')",
+                highlight=False,
+                markup=False,
+                soft_wrap=True,
+            )
             return int(exc.exit_code)  # type: ignore[attr-defined]
         raise
     return 0

@@ -1,0 +1,185 @@
+"""`sharewell demo-data`, `sharewell serve` and `sharewell demo`.
+
+Expected failures raise the domain's exceptions; `main()` turns them into one line and an exit
+code (bad arguments 2, storage or conflicts 1).
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from sharewell.config import Settings
+from sharewell.domain.errors import ValidationError
+from sharewell.domain.times import utcnow
+
+app = typer.Typer()
+console = Console()
+
+DEFAULT_DEMO_PEOPLE = 2_000
+DEFAULT_DEMO_SEED = 42
+
+
+def _as_of(text: str | None) -> date:
+    if text is None:
+        return utcnow().date()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(f"{text!r} is not a date like 2026-11-01", field="as_of") from None
+
+
+def _load(settings: Settings, people: int, seed: int, as_of: date, *, replace: bool) -> None:
+    """Migrate if needed, then generate and store the partnership with a progress bar."""
+    from sharewell.adapters.db.migrate import upgrade
+    from sharewell.adapters.synthetic.generator import DemoConfig
+    from sharewell.adapters.synthetic.loader import (
+        already_present,
+        demo_data_present,
+        load_demo_data,
+    )
+    from sharewell.bootstrap import build
+
+    config = DemoConfig(people=people, seed=seed, as_of=as_of)  # checks arguments first
+    container = build(settings)
+    try:
+        before, after = upgrade(container.engine)
+        if before != after:
+            console.print(f"Database ready: schema {before or 'empty'} -> {after}.")
+        if not replace and demo_data_present(container.engine):
+            raise already_present()
+        started = time.perf_counter()
+        with Progress(
+            TextColumn("Generating Anyshire"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("people"),
+            TimeElapsedColumn(),
+            console=console,
+        ) as bar:
+            task = bar.add_task("people", total=people)
+            report = load_demo_data(
+                container.engine,
+                config,
+                replace=replace,
+                progress=lambda n: bar.advance(task, n),
+            )
+        seconds = time.perf_counter() - started
+    finally:
+        container.close()
+    counts = report.counts
+    console.print(
+        f"Stored the Anyshire demo partnership (seed {seed}, as at {as_of.isoformat()}): "
+        f"{report.people:,} people, {counts.get('organisations', 0)} organisations, "
+        f"{counts.get('source_records', 0):,} agency records, {counts.get('facts', 0):,} facts, "
+        f"{counts.get('practitioners', 0)} demo accounts in {seconds:.1f} s.",
+        highlight=False,
+    )
+
+
+@app.command("demo-data")
+def demo_data(
+    people: Annotated[int, typer.Option(help="How many people live in Anyshire.")] = (
+        DEFAULT_DEMO_PEOPLE
+    ),
+    seed: Annotated[int, typer.Option(help="The same seed gives the same partnership.")] = (
+        DEFAULT_DEMO_SEED
+    ),
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Remove the demo data already stored first.")
+    ] = False,
+    as_of: Annotated[
+        str | None,
+        typer.Option(help="Date the data is current to (YYYY-MM-DD); default today."),
+    ] = None,
+) -> None:
+    """Generate the synthetic Anyshire partnership and store it (runs init first if needed)."""
+    _load(Settings(), people, seed, _as_of(as_of), replace=replace)
+
+
+def _serve(settings: Settings, host: str | None, port: int | None) -> None:
+    host = host or settings.host
+    port = settings.port if port is None else port
+    if not 1 <= port <= 65535:
+        raise ValidationError(f"The port must be between 1 and 65535, not {port}", field="port")
+    from sharewell.entrypoints.web.app import create_app
+
+    settings = settings.model_copy(update={"host": host, "port": port})
+    application = create_app(settings)  # refuses unsafe settings before anything listens
+    import uvicorn
+
+    console.print(f"Sharewell is running at http://{host}:{port}/ (press Ctrl+C to stop).")
+    uvicorn.run(application, host=host, port=port, log_level=settings.log_level.lower())
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+) -> None:
+    """Serve the web pages and the API."""
+    _serve(Settings(), host, port)
+
+
+def sign_in_table() -> Table:
+    """The demo sign-ins as a Rich table."""
+    from sharewell.adapters.synthetic.accounts import DEMO_ACCOUNTS
+
+    table = Table(title="Demo sign-ins", title_justify="left")
+    table.add_column("Email", no_wrap=True)
+    table.add_column("Role")
+    table.add_column("Org")
+    table.add_column("Note")
+    for account in DEMO_ACCOUNTS:
+        table.add_row(account.email, account.role.label, account.org_code, account.note)
+    return table
+
+
+@app.command()
+def demo(
+    people: Annotated[int, typer.Option(help="People to generate if none are stored.")] = (
+        DEFAULT_DEMO_PEOPLE
+    ),
+    seed: Annotated[int, typer.Option(help="Seed for the generated partnership.")] = (
+        DEFAULT_DEMO_SEED
+    ),
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    no_serve: Annotated[
+        bool, typer.Option("--no-serve", help="Set everything up and print sign-ins, but exit.")
+    ] = False,
+) -> None:
+    """Demo mode: init, demo data (if none yet), print the sign-ins, then serve."""
+    from sharewell.adapters.synthetic.accounts import DEMO_PASSWORD
+    from sharewell.adapters.synthetic.generator import DemoConfig
+    from sharewell.adapters.synthetic.loader import demo_data_present
+    from sharewell.bootstrap import build
+
+    settings = Settings(demo_mode=True)
+    as_of = utcnow().date()
+    DemoConfig(people=people, seed=seed, as_of=as_of)  # refuse bad arguments before any work
+    container = build(settings)
+    try:
+        from sharewell.adapters.db.migrate import upgrade
+
+        upgrade(container.engine)
+        present = demo_data_present(container.engine)
+    finally:
+        container.close()
+    if present:
+        console.print("Demo data is already stored: using it.")
+    else:
+        _load(settings, people, seed, as_of, replace=False)
+    host = host or settings.host
+    port = settings.port if port is None else port
+    console.print(sign_in_table())
+    console.print(f"Password for every demo account: {DEMO_PASSWORD}", highlight=False)
+    console.print(f"Open http://{host}:{port}/ in a browser.", highlight=False)
+    if not no_serve:
+        _serve(settings, host, port)
