@@ -58,7 +58,9 @@ def column(table: str, name: str) -> int:
     return COLUMNS[table].index(name)
 
 
-def detection(rows: dict[str, list[tuple[object, ...]]], settings: HotspotSettings) -> dict[str, object]:
+def detection(
+    rows: dict[str, list[tuple[object, ...]]], settings: HotspotSettings
+) -> dict[str, object]:
     f_lat, f_lon = column("facts", "latitude"), column("facts", "longitude")
     incidents = [
         IncidentPoint(

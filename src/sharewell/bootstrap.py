@@ -9,8 +9,8 @@ from sqlalchemy import Engine
 from sharewell.adapters.crypto.passwords import Argon2Passwords
 from sharewell.adapters.db.area_reads import SqlAreaReads
 from sharewell.adapters.db.engine import check_reachable, make_engine
-from sharewell.adapters.geo.engine import H3GiStarEngine
 from sharewell.adapters.db.repositories import SqlOrganisations, SqlPractitioners
+from sharewell.adapters.geo.engine import H3GiStarEngine
 from sharewell.config import Settings
 from sharewell.domain.accounts import LockoutPolicy
 from sharewell.services.accounts import Accounts

@@ -321,8 +321,7 @@ def publish(report: HotspotReport, *, unsuppressed: bool) -> PublishedReport:
             building=b.building,
             radius_m=b.radius_m,
             by_category=tuple(
-                (c.category, shown_count(c.count, unsuppressed=unsuppressed))
-                for c in b.by_category
+                (c.category, shown_count(c.count, unsuppressed=unsuppressed)) for c in b.by_category
             ),
             total=shown_count(b.total, unsuppressed=unsuppressed),
             recent=shown_count(b.recent, unsuppressed=unsuppressed),

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from sharewell.domain.errors import PermissionDenied
 from sharewell.domain.hotspots import (
     BoundarySegment,
     BuildingProfile,
@@ -30,9 +31,13 @@ from sharewell.domain.hotspots import (
 )
 from sharewell.domain.organisations import Practitioner
 from sharewell.domain.times import utcnow
+from sharewell.domain.vocabulary import Role
 
 BUILDING_RADIUS_M = 400.0
 RECENT_DAYS = 365
+CACHE_SECONDS = 300
+VIEWER_ROLES = frozenset({Role.ANALYST, Role.PARTNERSHIP_LEAD})
+"""Who may see hot-spot maps at all: analysts (unsuppressed) and partnership leads."""
 
 
 class AreaReads(Protocol):
@@ -131,10 +136,16 @@ class Hotspots:
         self._engine = engine
         self._clock = clock
         self._radius = building_radius_m
+        # The page, its map and its exports ask for the same analysis within seconds of each
+        # other; one run serves them all for a few minutes.
+        self._cache: dict[HotspotSettings, HotspotReport] = {}
 
     def analyse(self, settings: HotspotSettings) -> HotspotReport:
         """Run the whole analysis (unsuppressed): for analysts and for `published`."""
         at = self._clock()
+        cached = self._cache.get(settings)
+        if cached is not None and (at - cached.generated_at).total_seconds() < CACHE_SECONDS:
+            return cached
         incidents = self._reads.incidents(category=settings.category, since=settings.since)
         residents = self._reads.residents()
         buildings = self._reads.key_buildings()
@@ -146,7 +157,7 @@ class Hotspots:
             )
             for b in sorted(buildings, key=lambda b: b.name)
         )
-        return HotspotReport(
+        report = HotspotReport(
             settings=settings,
             generated_at=at,
             incidents=len(incidents),
@@ -155,6 +166,8 @@ class Hotspots:
             boundary=outcome.boundary,
             recent_since=at - timedelta(days=RECENT_DAYS),
         )
+        self._cache = {settings: report}
+        return report
 
     def published(
         self, settings: HotspotSettings, *, viewer: Practitioner | None, unsuppressed: bool = False
@@ -164,7 +177,11 @@ class Hotspots:
         `viewer=None` (the command line, run by whoever holds the database) is suppressed unless
         `unsuppressed` is asked for explicitly.
         """
-        report = self.analyse(settings)
         if viewer is not None:
+            if viewer.role not in VIEWER_ROLES:
+                raise PermissionDenied(
+                    "Hot-spot maps are for analysts and partnership leads", field="role"
+                )
             unsuppressed = sees_small_numbers(viewer.role)
+        report = self.analyse(settings)
         return publish(report, unsuppressed=unsuppressed)

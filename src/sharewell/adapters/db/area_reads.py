@@ -46,6 +46,7 @@ class SqlAreaReads:
             return [
                 IncidentPoint(cat, code, _utc(at), float(lat), float(lon))
                 for cat, code, at, lat, lon in conn.execute(query)
+                if lat is not None and lon is not None
             ]
 
     def residents(self) -> Sequence[ResidentPoint]:

@@ -81,7 +81,9 @@ def councils_of(grid: HexGrid, residents: Sequence[ResidentPoint]) -> list[str |
     tree = cKDTree(np.column_stack([centres[:, 0], centres[:, 1] * scale]))
     mine = np.array([cell_centre(c) for c in grid.cells])
     _, nearest = tree.query(np.column_stack([mine[:, 0], mine[:, 1] * scale]))
-    return [known.get(c, known[known_cells[int(j)]]) for c, j in zip(grid.cells, nearest)]
+    return [
+        known.get(c, known[known_cells[int(j)]]) for c, j in zip(grid.cells, nearest, strict=True)
+    ]
 
 
 def boundary_of(grid: HexGrid, councils: list[str | None]) -> tuple[BoundarySegment, ...]:

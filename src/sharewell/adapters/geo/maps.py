@@ -155,7 +155,7 @@ def svg(report: PublishedReport) -> str:
 
 
 def _svg_legend(top: int) -> str:
-    parts = [f'<g font-family="Arial, sans-serif" font-size="13" fill="#0b0c0c">']
+    parts = ['<g font-family="Arial, sans-serif" font-size="13" fill="#0b0c0c">']
     for n, (_, colour, label) in enumerate(BANDS):
         x = MARGIN + (n % 4) * 215
         y = top + 10 + (n // 4) * 24

@@ -54,7 +54,7 @@ def hotspots(
     """Find hot spots of located incidents (Getis-Ord Gi*, FDR control) across council borders."""
     from sharewell.adapters.geo import maps
     from sharewell.bootstrap import build
-    from sharewell.entrypoints.cli.main import settings as load_settings
+    from sharewell.config import Settings
 
     if category is not None and not category.strip():
         raise ValidationError("Give a category or leave the option out", field="category")
@@ -67,7 +67,7 @@ def hotspots(
         category=category,
         since=_since(since),
     )
-    container = build(load_settings())
+    container = build(Settings())
     try:
         report = container.hotspots.published(chosen, viewer=None, unsuppressed=unsuppressed)
     finally:

@@ -15,6 +15,7 @@ from sharewell import __version__
 from sharewell.config import Settings
 from sharewell.domain.errors import SharewellError, ValidationError
 from sharewell.entrypoints.cli.demo import app as demo_app
+from sharewell.entrypoints.cli.hotspots import app as hotspots_app
 
 app = typer.Typer(
     name="sharewell",
@@ -26,6 +27,7 @@ app = typer.Typer(
 console = Console()
 errors = Console(stderr=True)
 app.add_typer(demo_app)
+app.add_typer(hotspots_app, name="hotspots")
 
 
 def settings() -> Settings:
