@@ -10,11 +10,13 @@ from sharewell.adapters.crypto.passwords import Argon2Passwords
 from sharewell.adapters.db.area_reads import SqlAreaReads
 from sharewell.adapters.db.engine import check_reachable, make_engine
 from sharewell.adapters.db.repositories import SqlOrganisations, SqlPractitioners
+from sharewell.adapters.db.risk_repositories import SqlCalibrationStore, SqlRiskRecords
 from sharewell.adapters.geo.engine import H3GiStarEngine
 from sharewell.config import Settings
 from sharewell.domain.accounts import LockoutPolicy
 from sharewell.services.accounts import Accounts
 from sharewell.services.hotspots import Hotspots
+from sharewell.services.joint_risk import RiskCalibrations
 
 
 @dataclass
@@ -27,6 +29,8 @@ class Container:
     practitioners: SqlPractitioners
     accounts: Accounts
     hotspots: Hotspots
+    risk_calibrations: RiskCalibrations
+    risk_records: SqlRiskRecords
 
     def close(self) -> None:
         self.engine.dispose()
@@ -49,4 +53,6 @@ def build(settings: Settings, *, check: bool = True) -> Container:
             lockout=LockoutPolicy(settings.lockout_attempts, settings.lockout_minutes),
         ),
         hotspots=Hotspots(reads=SqlAreaReads(engine), engine=H3GiStarEngine()),
+        risk_calibrations=RiskCalibrations(store=SqlCalibrationStore(engine)),
+        risk_records=SqlRiskRecords(engine),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import sharewell.adapters.db.tables_risk  # noqa: F401  (risk tables)
 from sharewell.adapters.db.tables import Base
 
 config = context.config
