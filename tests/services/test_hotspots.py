@@ -54,6 +54,9 @@ class FakeReads:
 class FakeEngine:
     """Two hexagons: one hot with 3 incidents, one not significant with 7."""
 
+    def __init__(self) -> None:
+        self.seen: list[tuple[int, int, int, HotspotSettings]] = []
+
     def analyse(
         self,
         incidents: Sequence[IncidentPoint],
@@ -61,6 +64,8 @@ class FakeEngine:
         buildings: Sequence[KeyBuilding],
         settings: HotspotSettings,
     ) -> GridOutcome:
+        self.seen.append((len(incidents), len(residents), len(buildings), settings))
+
         def hexagon(cell: str, count: int, sig: Significance) -> HexResult:
             return HexResult(
                 cell, 54.7, 2.1, (), "North Anyshire", count, 1.0, 1.0, 3.5, 0.001, 0.001, 0.01, sig
@@ -128,9 +133,11 @@ def test_the_command_line_is_suppressed_unless_asked(service: Hotspots) -> None:
 
 def test_one_analysis_serves_the_page_and_its_exports() -> None:
     reads = FakeReads(incidents_near_home())
-    service = Hotspots(reads=reads, engine=FakeEngine(), clock=lambda: AT)
+    engine = FakeEngine()
+    service = Hotspots(reads=reads, engine=engine, clock=lambda: AT)
     service.published(HotspotSettings(), viewer=viewer(Role.ANALYST))
     service.published(HotspotSettings(), viewer=viewer(Role.PARTNERSHIP_LEAD))
     assert reads.calls == 1
     service.published(HotspotSettings(category="health"), viewer=viewer(Role.ANALYST))
     assert reads.calls == 2
+    assert [(n, r, b) for n, r, b, _ in engine.seen] == [(11, 1, 1), (9, 1, 1)]
