@@ -16,6 +16,7 @@ from sharewell.config import Settings
 from sharewell.domain.errors import SharewellError, ValidationError
 from sharewell.entrypoints.cli.demo import app as demo_app
 from sharewell.entrypoints.cli.hotspots import app as hotspots_app
+from sharewell.entrypoints.cli.risk import app as risk_app
 
 app = typer.Typer(
     name="sharewell",
@@ -28,6 +29,7 @@ console = Console()
 errors = Console(stderr=True)
 app.add_typer(demo_app)
 app.add_typer(hotspots_app, name="hotspots")
+app.add_typer(risk_app, name="risk")
 
 
 def settings() -> Settings:
