@@ -70,3 +70,13 @@ def test_bad_options_exit_2_naming_the_field(
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1
     assert f"({field})" in err[0]
+
+
+def test_an_empty_database_is_one_line_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SHAREWELL_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    assert main(["hotspots"]) == 1
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    assert "sharewell init" in captured.err

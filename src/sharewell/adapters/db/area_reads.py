@@ -7,12 +7,15 @@ summary or detail leaves this module.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from sharewell.adapters.db.tables import FactRow, HouseholdRow, KeyBuildingRow
+from sharewell.domain.errors import StorageUnavailable
 from sharewell.domain.hotspots import IncidentPoint, KeyBuilding, ResidentPoint
 
 
@@ -26,6 +29,17 @@ class SqlAreaReads:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+
+    @contextmanager
+    def _connect(self) -> Iterator[Connection]:
+        try:
+            with self._engine.connect() as conn:
+                yield conn
+        except (OperationalError, ProgrammingError):
+            # Missing tables mean nobody ran `sharewell init`; say so instead of a traceback.
+            raise StorageUnavailable(
+                "The database is not set up or cannot be read: run `sharewell init`"
+            ) from None
 
     def incidents(
         self, *, category: str | None = None, since: datetime | None = None
@@ -42,7 +56,7 @@ class SqlAreaReads:
         if since is not None:
             query = query.where(FactRow.occurred_at >= since)
         query = query.order_by(FactRow.id)
-        with self._engine.connect() as conn:
+        with self._connect() as conn:
             return [
                 IncidentPoint(cat, code, _utc(at), float(lat), float(lon))
                 for cat, code, at, lat, lon in conn.execute(query)
@@ -53,7 +67,7 @@ class SqlAreaReads:
         query = select(
             HouseholdRow.latitude, HouseholdRow.longitude, HouseholdRow.council_area
         ).order_by(HouseholdRow.id)
-        with self._engine.connect() as conn:
+        with self._connect() as conn:
             return [ResidentPoint(float(a), float(b), c) for a, b, c in conn.execute(query)]
 
     def key_buildings(self) -> Sequence[KeyBuilding]:
@@ -64,7 +78,7 @@ class SqlAreaReads:
             KeyBuildingRow.latitude,
             KeyBuildingRow.longitude,
         ).order_by(KeyBuildingRow.id)
-        with self._engine.connect() as conn:
+        with self._connect() as conn:
             return [
                 KeyBuilding(i, name, kind, float(lat), float(lon))
                 for i, name, kind, lat, lon in conn.execute(query)

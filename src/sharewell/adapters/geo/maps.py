@@ -38,6 +38,11 @@ BOUNDARY_COLOUR = "#0b0c0c"
 BUILDING_COLOUR = "#4c2c92"
 
 
+def drawing_order(report: PublishedReport) -> list[ShownHex]:
+    """Not significant first, then the rest by |z|, so hot and cold spots are drawn on top."""
+    return sorted(report.hexagons, key=lambda h: (band(h) != "none", abs(h.z)))
+
+
 def band(h: ShownHex) -> str:
     """The legend band of a hexagon."""
     if h.significance is Significance.HOT:
@@ -120,7 +125,7 @@ def svg(report: PublishedReport) -> str:
         f'<rect x="0" y="0" width="{WIDTH}" height="{height}" fill="#ffffff"/>',
         '<g stroke="#ffffff" stroke-width="0.3">',
     ]
-    for h in report.hexagons:
+    for h in drawing_order(report):
         points = " ".join(f"{x:.1f},{y:.1f}" for x, y in (proj.xy(*p) for p in h.boundary))
         key = band(h)
         if key == "none":
@@ -130,10 +135,20 @@ def svg(report: PublishedReport) -> str:
                 f"{h.significance.label}: {h.count.text} incidents, z {h.z:.2f}, "
                 f"q {h.q:.3g} ({h.council_area or 'unknown area'})"
             )
+            # A thick outline in the same colour keeps a 66 m hexagon visible on a county map.
             out.append(
-                f'<polygon points="{points}" fill="{COLOURS[key]}">'
+                f'<polygon points="{points}" fill="{COLOURS[key]}" stroke="{COLOURS[key]}" '
+                f'stroke-width="4" stroke-linejoin="round">'
                 f"<title>{escape(label)}</title></polygon>"
             )
+    out.append("</g>")
+    # A ring around each hot or cold hexagon: at county scale a hexagon is a few pixels wide.
+    out.append('<g fill="none" stroke-width="1.5" aria-hidden="true">')
+    for h in report.hexagons:
+        key = band(h)
+        if key != "none":
+            x, y = proj.xy(h.latitude, h.longitude)
+            out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="7" stroke="{COLOURS[key]}"/>')
     out.append("</g>")
     out.append(f'<g stroke="{BOUNDARY_COLOUR}" stroke-width="2" stroke-linecap="round">')
     for s in report.boundary:
@@ -181,8 +196,15 @@ def png(report: PublishedReport) -> bytes:
     height = proj.height + LEGEND_HEIGHT
     image = Image.new("RGB", (WIDTH, height), "#ffffff")
     draw = ImageDraw.Draw(image)
+    for h in drawing_order(report):
+        key = band(h)
+        outline = None if key == "none" else COLOURS[key]
+        draw.polygon([proj.xy(*p) for p in h.boundary], fill=COLOURS[key], outline=outline, width=4)
     for h in report.hexagons:
-        draw.polygon([proj.xy(*p) for p in h.boundary], fill=COLOURS[band(h)])
+        key = band(h)
+        if key != "none":
+            x, y = proj.xy(h.latitude, h.longitude)
+            draw.ellipse([x - 7, y - 7, x + 7, y + 7], outline=COLOURS[key], width=2)
     for s in report.boundary:
         draw.line([proj.xy(*s.start), proj.xy(*s.end)], fill=BOUNDARY_COLOUR, width=2)
     for b in report.buildings:
