@@ -9,14 +9,17 @@ from sqlalchemy import Engine
 from sharewell.adapters.crypto.passwords import Argon2Passwords
 from sharewell.adapters.db.area_reads import SqlAreaReads
 from sharewell.adapters.db.engine import check_reachable, make_engine
+from sharewell.adapters.db.governance import SqlGovernance
 from sharewell.adapters.db.repositories import SqlOrganisations, SqlPractitioners
 from sharewell.adapters.db.risk_repositories import SqlCalibrationStore, SqlRiskRecords
 from sharewell.adapters.geo.engine import H3GiStarEngine
+from sharewell.adapters.memory.audit import MemoryAuditLog
 from sharewell.config import Settings
 from sharewell.domain.accounts import LockoutPolicy
 from sharewell.services.accounts import Accounts
 from sharewell.services.hotspots import Hotspots
 from sharewell.services.joint_risk import RiskCalibrations
+from sharewell.services.ports import AuditLog
 
 
 @dataclass
@@ -31,6 +34,9 @@ class Container:
     hotspots: Hotspots
     risk_calibrations: RiskCalibrations
     risk_records: SqlRiskRecords
+    governance: SqlGovernance
+    # The seam for the tamper-evident log: anything with `append(event) -> receipt`.
+    audit: AuditLog
 
     def close(self) -> None:
         self.engine.dispose()
@@ -55,4 +61,6 @@ def build(settings: Settings, *, check: bool = True) -> Container:
         hotspots=Hotspots(reads=SqlAreaReads(engine), engine=H3GiStarEngine()),
         risk_calibrations=RiskCalibrations(store=SqlCalibrationStore(engine)),
         risk_records=SqlRiskRecords(engine),
+        governance=SqlGovernance(engine),
+        audit=MemoryAuditLog(),
     )

@@ -14,6 +14,8 @@ from rich.console import Console
 from sharewell import __version__
 from sharewell.config import Settings
 from sharewell.domain.errors import SharewellError, ValidationError
+from sharewell.entrypoints.cli import agreements as agreements_cli
+from sharewell.entrypoints.cli import policy as policy_cli
 from sharewell.entrypoints.cli.demo import app as demo_app
 from sharewell.entrypoints.cli.hotspots import app as hotspots_app
 from sharewell.entrypoints.cli.risk import app as risk_app
@@ -25,6 +27,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+app.add_typer(policy_cli.app, name="policy")
+app.add_typer(agreements_cli.app, name="agreements")
 console = Console()
 errors = Console(stderr=True)
 app.add_typer(demo_app)
@@ -74,7 +78,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         app(args=argv, prog_name="sharewell", standalone_mode=False)
     except SharewellError as exc:
-        where = f" ({exc.field})" if exc.field else ""
+        line = getattr(exc, "line", None)
+        place = ", ".join(p for p in (exc.field, f"line {line}" if line else None) if p)
+        where = f" ({place})" if place else ""
         message = " ".join(exc.message.split())
         errors.print(f"Error{where}: {message}", highlight=False, markup=False, soft_wrap=True)
         return 2 if isinstance(exc, ValidationError) else 1

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from alembic import context
 
-import sharewell.adapters.db.tables_risk  # noqa: F401  (risk tables)
+from sharewell.adapters.db import (
+    tables_governance,  # noqa: F401  (registers the tables)
+    tables_risk,  # noqa: F401  (registers the risk tables)
+)
 from sharewell.adapters.db.tables import Base
 
 config = context.config

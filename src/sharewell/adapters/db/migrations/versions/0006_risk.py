@@ -1,7 +1,7 @@
 """risk calibrations, signatures, assessments and evidence
 
 Revision ID: 0006_risk
-Revises: 0001_foundation
+Revises: 0003_governance
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_risk"
-down_revision = "0001_foundation"
+down_revision = "0003_governance"
 branch_labels = None
 depends_on = None
 
