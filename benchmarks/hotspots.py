@@ -39,6 +39,7 @@ from sharewell.domain.hotspots import (
     HotspotSettings,
     IncidentPoint,
     KeyBuilding,
+    Measure,
     ResidentPoint,
     Significance,
 )
@@ -231,8 +232,10 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=50_000)
     parser.add_argument("--incidents", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--resolution", type=int, default=HotspotSettings().resolution)
+    parser.add_argument("--measure", choices=[m.value for m in Measure], default="excess")
     args = parser.parse_args()
-    settings = HotspotSettings()
+    settings = HotspotSettings(resolution=args.resolution, measure=Measure(args.measure))
     started = time.perf_counter()
     rows = generate(args.people, args.seed)
     generate_s = time.perf_counter() - started

@@ -126,3 +126,20 @@ def test_finds_a_planted_cluster_astride_a_boundary_and_little_else() -> None:
     assert len(hot) - len(inside) <= 1, "at most one hot hexagon away from the cluster"
     assert {h.council_area for h in inside} == {"North", "South"}
     assert outcome.boundary, "the council boundary is drawn between the two areas"
+
+
+def test_fast_permutations_equal_a_plain_loop_over_hexagons_with_the_same_draws() -> None:
+    from sharewell.adapters.geo.getis_ord import _distinct_draws
+
+    grid, values = small_grid(5)
+    values[:5] += 9
+    fast = permutation_p(values, grid, permutations=499, seed=5)  # type: ignore[arg-type]
+    # The same draws, mapped past each hexagon one by one.
+    draws = _distinct_draws(np.random.default_rng(5), 499, 6, grid.n - 1)  # type: ignore[attr-defined]
+    observed = grid.neighbour_sum(values)  # type: ignore[attr-defined]
+    sizes = np.diff(grid.indptr)  # type: ignore[attr-defined]
+    for i in range(grid.n):  # type: ignore[attr-defined]
+        picked = draws[:, : sizes[i] - 1]
+        simulated = values[picked + (picked >= i)].sum(axis=1) + values[i]
+        above = int((simulated >= observed[i]).sum())
+        assert fast[i] == (min(above, 499 - above) + 1) / 500

@@ -76,9 +76,15 @@ def permutation_p(
     *,
     permutations: int,
     seed: int,
-    chunk_elements: int = 8_000_000,
 ) -> FloatArray:
-    """Folded pseudo p-values, (min(#sims >= obs, #sims < obs) + 1) / (permutations + 1)."""
+    """Folded pseudo p-values, (min(#sims >= obs, #sims < obs) + 1) / (permutations + 1).
+
+    Hexagon i's simulated neighbours are the shared draws r (distinct, from range(n - 1)),
+    mapped past i: r if r < i, else r + 1. With each permutation's draws sorted, the sum of the
+    simulated neighbours is L[t] + R[t], where t = #(draws < i), L the prefix sums of values[r]
+    and R the suffix sums of values[r + 1]. So each hexagon costs one binary search per
+    permutation, not k gathers, and no (hexagons x permutations x k) array is ever built.
+    """
     n = grid.n
     rng = np.random.default_rng(seed)
     sizes = np.diff(grid.indptr)  # neighbours incl. self
@@ -88,19 +94,21 @@ def permutation_p(
     p = np.ones(n, dtype=np.float64)
     for k in np.unique(sizes - 1):
         k = int(k)
-        members = np.nonzero(sizes - 1 == k)[0]
         if k == 0:
             continue
-        base = draws[:, :k]
-        step = max(1, chunk_elements // (permutations * k))
-        for start in range(0, len(members), step):
-            cells = members[start : start + step]
-            # Indices into "all hexagons but this one": shift past the hexagon itself.
-            picked = base[None, :, :] + (base[None, :, :] >= cells[:, None, None])
-            simulated = values[picked].sum(axis=2) + values[cells][:, None]
-            above = (simulated >= observed[cells][:, None]).sum(axis=1)
-            # Folded as esda folds it: the smaller of #(sim >= obs) and #(sim < obs).
-            p[cells] = (np.minimum(above, permutations - above) + 1.0) / (permutations + 1.0)
+        cells = np.nonzero(sizes - 1 == k)[0]
+        ordered = np.sort(draws[:, :k], axis=1)
+        zeros = np.zeros((permutations, 1))
+        left = np.hstack([zeros, np.cumsum(values[ordered], axis=1)])
+        right = np.hstack([np.cumsum(values[ordered + 1][:, ::-1], axis=1)[:, ::-1], zeros])
+        own = values[cells]
+        target = observed[cells]
+        above = np.zeros(len(cells), dtype=np.int64)
+        for row in range(permutations):
+            t = np.searchsorted(ordered[row], cells, side="left")
+            above += (left[row, t] + right[row, t] + own) >= target
+        # Folded as esda folds it: the smaller of #(sim >= obs) and #(sim < obs).
+        p[cells] = (np.minimum(above, permutations - above) + 1.0) / (permutations + 1.0)
     return p
 
 
