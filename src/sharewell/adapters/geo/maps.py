@@ -92,6 +92,16 @@ def title_of(report: PublishedReport) -> str:
     return f"Hot spots of {what.replace('_', ' ')}, H3 resolution {report.settings.resolution}"
 
 
+def summary_of(report: PublishedReport) -> str:
+    """The short caption under the map on a page (the tables below give the detail)."""
+    return (
+        f"{report.incidents.text} incidents in {len(report.hexagons):,} hexagons across the "
+        f"whole partnership area; {len(report.hot)} hot-spot and {len(report.cold)} cold-spot "
+        f"hexagons at a false discovery rate of {report.settings.fdr:g}. The council boundary "
+        "is the black line; key buildings are purple squares."
+    )
+
+
 def description_of(report: PublishedReport) -> str:
     """The words that describe the map (SVG desc, PNG description, the page's summary)."""
     hot, cold = len(report.hot), len(report.cold)
@@ -112,13 +122,18 @@ def description_of(report: PublishedReport) -> str:
     return " ".join(parts)
 
 
-def svg(report: PublishedReport) -> str:
-    """The map as an accessible SVG document (role img, title, desc, legend)."""
+def svg(report: PublishedReport, *, fluid: bool = False) -> str:
+    """The map as an accessible SVG document (role img, title, desc, legend).
+
+    `fluid` makes it as wide as its container (inline on a page, for small screens); otherwise
+    it has a fixed size (a file for reports).
+    """
     proj = _projection(report)
     height = proj.height + LEGEND_HEIGHT
+    size = 'width="100%"' if fluid else f'width="{WIDTH}" height="{height}"'
     out: list[str] = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '
-        f'width="{WIDTH}" height="{height}" role="img" '
+        f'{size} role="img" '
         'aria-labelledby="hotspot-map-title hotspot-map-desc" class="sharewell-map">',
         f'<title id="hotspot-map-title">{escape(title_of(report))}</title>',
         f'<desc id="hotspot-map-desc">{escape(description_of(report))}</desc>',

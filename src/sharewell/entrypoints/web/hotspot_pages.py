@@ -74,8 +74,8 @@ def hotspots_page(request: Request, wiring: Wiring, viewer: Viewer, chosen: Chos
             "nav": "hotspots",
             "report": report,
             # The SVG is built by our own code from numbers and escaped strings only.
-            "map_svg": Markup(maps.svg(report)),
-            "description": maps.description_of(report),
+            "map_svg": Markup(maps.svg(report, fluid=True)),
+            "description": maps.summary_of(report),
             "rows": _rows(report),
             "building_rows": _building_rows(report),
             "query": _query(chosen),
