@@ -93,3 +93,19 @@ def test_only_parties_propose_and_sign_once(calibrations: RiskCalibrations) -> N
     calibrations.sign("test-calibration", 1, actor=POLICE_IG)
     with pytest.raises(ValidationError):
         calibrations.sign("test-calibration", 1, actor=POLICE_IG)
+
+
+def test_status_shows_the_version_in_force_and_the_amendment_awaiting_signatures(
+    calibrations: RiskCalibrations, clock: Clock
+) -> None:
+    calibrations.propose(small_document(1), actor=POLICE_IG)
+    calibrations.sign("test-calibration", 1, actor=POLICE_IG)
+    calibrations.sign("test-calibration", 1, actor=SCHOOL_IG)
+    calibrations.propose(small_document(2, police_high=3), actor=SCHOOL_IG)
+    calibrations.sign("test-calibration", 2, actor=SCHOOL_IG)
+    status = calibrations.status("test-calibration")
+    assert status.in_force is not None and status.in_force.version == 1
+    assert [(p.version, p.unsigned_parties()) for p in status.pending] == [(2, ("POL",))]
+    assert calibrations.ids() == ["test-calibration"]
+    with pytest.raises(NotFound):
+        calibrations.status("nope")

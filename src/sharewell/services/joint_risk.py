@@ -8,6 +8,7 @@ a port the disclosure gate (issue 5) implements, already filtered to what the vi
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -39,6 +40,10 @@ class CalibrationStore(Protocol):
         ...
 
     def sign(self, calibration_id: str, version: int, signature: Signature) -> None: ...
+
+    def ids(self) -> Sequence[str]:
+        """Every calibration id, sorted."""
+        ...
 
 
 class RiskRecords(Protocol):
@@ -118,6 +123,30 @@ class RiskCalibrations:
                 field="calibration",
             )
         return current
+
+    def ids(self) -> Sequence[str]:
+        """Every calibration the partnership has."""
+        return self._store.ids()
+
+    def status(self, calibration_id: str, *, at: datetime | None = None) -> CalibrationStatus:
+        """What is in force and what awaits signatures; NotFound for an unknown id."""
+        versions = self._store.versions(calibration_id)
+        if not versions:
+            raise NotFound(f"There is no calibration {calibration_id!r}", field="calibration")
+        when = at or self._clock()
+        current = calibration_in_force(versions, when)
+        floor = current.version if current is not None else 0
+        pending = tuple(c for c in versions if c.version > floor and not c.in_force(when))
+        return CalibrationStatus(id=calibration_id, in_force=current, pending=pending)
+
+
+@dataclass(frozen=True)
+class CalibrationStatus:
+    """The version in force (if any) and any newer version still waiting for signatures."""
+
+    id: str
+    in_force: Calibration | None
+    pending: tuple[Calibration, ...]
 
 
 class JointRisk:

@@ -79,6 +79,14 @@ class SqlCalibrationStore:
             found.append(calibration)
         return found
 
+    def ids(self) -> Sequence[str]:
+        with self._engine.connect() as conn:
+            return list(
+                conn.scalars(
+                    select(RiskCalibrationRow.id).distinct().order_by(RiskCalibrationRow.id)
+                )
+            )
+
     def sign(self, calibration_id: str, version: int, signature: Signature) -> None:
         try:
             with self._engine.begin() as conn:

@@ -34,6 +34,9 @@ class MemoryCalibrationStore:
             key=lambda c: c.version,
         )
 
+    def ids(self) -> Sequence[str]:
+        return sorted({cid for cid, _ in self.calibrations})
+
     def sign(self, calibration_id: str, version: int, signature: Signature) -> None:
         key = (calibration_id, version)
         self.calibrations[key] = self.calibrations[key].with_signature(signature)
