@@ -173,3 +173,32 @@ def test_evidence_is_weighted_by_kind_and_age() -> None:
     assert profile.evidence_score == pytest.approx(1.6)
     assert profile.withheld == 2
     assert any("2 item(s) exist that you may not see" in n for n in profile.notes)
+
+
+def test_fourteen_dash_indicators_raise_the_police_level_to_high() -> None:
+    calibration = parse_calibration(small_document())
+    recorded = Assessment(
+        "a9", "POL", "Police", "police_dash", "medium", "S1", AT - timedelta(days=3), indicators=15
+    )
+    profile = joint_profile("S1", VisibleRisk((recorded,), ()), calibration, at=AT)
+    assert (profile.agencies[0].level, profile.agencies[0].common) == ("high", 4)
+    assert any("15 Police DASH indicators mean at least high" in n for n in profile.notes)
+    below = Assessment(
+        "a8", "POL", "Police", "police_dash", "medium", "S1", AT - timedelta(days=3), indicators=13
+    )
+    kept = joint_profile("S1", VisibleRisk((below,), ()), calibration, at=AT)
+    assert kept.agencies[0].level == "medium"
+
+
+def test_household_profile_flags_disagreement_about_the_same_person_only() -> None:
+    calibration = parse_calibration(small_document())
+    mother = Assessment("m", "POL", "Police", "police_dash", "high", "MUM", AT, household_id="H1")
+    child = Assessment("c", "SCH1", "School", "school_concern", "low", "KID", AT, household_id="H1")
+    profile = joint_profile("H1", VisibleRisk((mother, child), ()), calibration, at=AT)
+    assert {(a.person_id, a.common) for a in profile.agencies} == {("MUM", 4), ("KID", 1)}
+    assert profile.combined == 4
+    assert not profile.disagreement  # two different people
+    police_on_child = Assessment("pc", "POL", "Police", "police_dash", "high", "KID", AT)
+    both = VisibleRisk((mother, child, police_on_child), ())
+    flagged = joint_profile("H1", both, calibration, at=AT)
+    assert flagged.disagreement_text == "Police: high. School: low."

@@ -429,26 +429,34 @@ def joint_profile(
         if a.assessed_at <= at and (key not in latest or a.assessed_at > latest[key].assessed_at):
             latest[key] = a
     valid_from = at - timedelta(days=calibration.assessment_valid_days)
-    agencies = tuple(
-        sorted(
-            (
-                AgencyView(
-                    org_code=a.org_code,
-                    org_name=a.org_name,
-                    scale=calibration.scales[a.scale_id].name
-                    if a.scale_id in calibration.scales
-                    else a.scale_id,
-                    level=a.level,
-                    common=calibration.common_level(a.scale_id, a.level),
-                    assessed_at=a.assessed_at,
-                    current=a.assessed_at >= valid_from,
-                    person_id=a.person_id,
+    notes: list[str] = []
+    views: list[AgencyView] = []
+    for a in latest.values():
+        scale = calibration.scales.get(a.scale_id)
+        level = a.level
+        if scale is not None and a.indicators is not None:
+            # A checklist threshold (DASH: 14 indicators mean "high") raises the level; it never
+            # lowers a professional's judgement.
+            floor = scale.level_for_indicators(a.indicators)
+            if floor is not None and scale.rank(floor) > scale.rank(level):
+                notes.append(
+                    f"{a.org_name}: {a.indicators} {scale.name} indicators mean at least "
+                    f"{floor}, above the recorded {level}."
                 )
-                for a in latest.values()
-            ),
-            key=lambda v: (-v.common, v.org_name, v.person_id),
+                level = floor
+        views.append(
+            AgencyView(
+                org_code=a.org_code,
+                org_name=a.org_name,
+                scale=scale.name if scale is not None else a.scale_id,
+                level=level,
+                common=calibration.common_level(a.scale_id, level),
+                assessed_at=a.assessed_at,
+                current=a.assessed_at >= valid_from,
+                person_id=a.person_id,
+            )
         )
-    )
+    agencies = tuple(sorted(views, key=lambda v: (-v.common, v.org_name, v.person_id)))
     current = [v for v in agencies if v.current]
     combined: int | None = None
     if current:
@@ -456,12 +464,18 @@ def joint_profile(
             combined = max(v.common for v in current)
         else:
             combined = math.ceil(sum(v.common for v in current) / len(current))
+    # Disagreement is about the same person: in a household profile, a police "high" for one
+    # adult and a school "low" for a child are different people, not a disagreement.
     disagreement = False
     text = None
-    if len(current) >= 2:
-        top = max(current, key=lambda v: (v.common, v.org_name))
-        bottom = min(current, key=lambda v: (v.common, v.org_name))
-        if top.common - bottom.common >= DISAGREEMENT_GAP:
+    widest = 0
+    for person in sorted({v.person_id for v in current}):
+        theirs = [v for v in current if v.person_id == person]
+        top = max(theirs, key=lambda v: (v.common, v.org_name))
+        bottom = min(theirs, key=lambda v: (v.common, v.org_name))
+        gap = top.common - bottom.common
+        if gap >= DISAGREEMENT_GAP and gap > widest:
+            widest = gap
             disagreement = True
             text = f"{top.org_name}: {top.level}. {bottom.org_name}: {bottom.level}."
     weighted = tuple(
@@ -473,7 +487,6 @@ def joint_profile(
             key=lambda w: (-w.weight, w.item.occurred_at),
         )
     )
-    notes: list[str] = []
     stale = [v for v in agencies if not v.current]
     if stale:
         notes.append(
