@@ -8,13 +8,18 @@ from sqlalchemy import Engine
 
 from sharewell.adapters.crypto.passwords import Argon2Passwords
 from sharewell.adapters.crypto.signing import load_signer
+from sharewell.adapters.db.area_reads import SqlAreaReads
 from sharewell.adapters.db.audit_log import SqlAuditLog, SqlAuditReader
 from sharewell.adapters.db.engine import check_reachable, make_engine
 from sharewell.adapters.db.governance import SqlGovernance
 from sharewell.adapters.db.repositories import SqlOrganisations, SqlPractitioners
+from sharewell.adapters.db.risk_repositories import SqlCalibrationStore, SqlRiskRecords
+from sharewell.adapters.geo.engine import H3GiStarEngine
 from sharewell.config import Settings
 from sharewell.domain.accounts import LockoutPolicy
 from sharewell.services.accounts import Accounts
+from sharewell.services.hotspots import Hotspots
+from sharewell.services.joint_risk import RiskCalibrations
 
 
 @dataclass
@@ -26,6 +31,9 @@ class Container:
     organisations: SqlOrganisations
     practitioners: SqlPractitioners
     accounts: Accounts
+    hotspots: Hotspots
+    risk_calibrations: RiskCalibrations
+    risk_records: SqlRiskRecords
     governance: SqlGovernance
     audit: SqlAuditLog
     audit_reader: SqlAuditReader
@@ -52,6 +60,9 @@ def build(settings: Settings, *, check: bool = True) -> Container:
             passwords=Argon2Passwords(),
             lockout=LockoutPolicy(settings.lockout_attempts, settings.lockout_minutes),
         ),
+        hotspots=Hotspots(reads=SqlAreaReads(engine), engine=H3GiStarEngine()),
+        risk_calibrations=RiskCalibrations(store=SqlCalibrationStore(engine)),
+        risk_records=SqlRiskRecords(engine),
         governance=SqlGovernance(engine),
         # Started on first append (or audit.start()), so commands that never write to the log
         # neither need the signing key nor take the sequencer lock.

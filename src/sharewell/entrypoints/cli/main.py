@@ -18,6 +18,8 @@ from sharewell.entrypoints.cli import agreements as agreements_cli
 from sharewell.entrypoints.cli import policy as policy_cli
 from sharewell.entrypoints.cli.audit import app as _audit_app
 from sharewell.entrypoints.cli.demo import app as demo_app
+from sharewell.entrypoints.cli.hotspots import app as hotspots_app
+from sharewell.entrypoints.cli.risk import app as risk_app
 
 app = typer.Typer(
     name="sharewell",
@@ -32,6 +34,8 @@ console = Console()
 errors = Console(stderr=True)
 app.add_typer(demo_app)
 app.add_typer(_audit_app, name="audit")
+app.add_typer(hotspots_app, name="hotspots")
+app.add_typer(risk_app, name="risk")
 
 
 def settings() -> Settings:

@@ -12,8 +12,10 @@ from sharewell import __version__
 from sharewell.bootstrap import Container, build
 from sharewell.config import Settings
 from sharewell.domain.times import utcnow
+from sharewell.entrypoints.api.hotspots import router as hotspots_api
 from sharewell.entrypoints.api.organisations import router as organisations_api
-from sharewell.entrypoints.web import assets, errors, pages, security
+from sharewell.entrypoints.api.risk import router as risk_api
+from sharewell.entrypoints.web import assets, errors, hotspot_pages, pages, risk_pages, security
 from sharewell.entrypoints.web.logs import configure_logging
 from sharewell.entrypoints.web.templating import make_templates, render
 
@@ -47,6 +49,10 @@ def create_app(
     security.install(app, settings, clock)
     app.include_router(pages.router)
     app.include_router(organisations_api)
+    app.include_router(hotspot_pages.router)
+    app.include_router(hotspots_api)
+    app.include_router(risk_pages.router)
+    app.include_router(risk_api)
 
     @app.get("/api/docs", include_in_schema=False)
     def api_docs(request: Request) -> Response:
