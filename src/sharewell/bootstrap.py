@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import Engine
 
@@ -11,13 +12,19 @@ from sharewell.adapters.crypto.signing import load_signer
 from sharewell.adapters.db.area_reads import SqlAreaReads
 from sharewell.adapters.db.audit_log import SqlAuditLog, SqlAuditReader
 from sharewell.adapters.db.engine import check_reachable, make_engine
+from sharewell.adapters.db.fact_reads import SqlFactReader
 from sharewell.adapters.db.governance import SqlGovernance
+from sharewell.adapters.db.people_reads import SqlPersonDirectory
 from sharewell.adapters.db.repositories import SqlOrganisations, SqlPractitioners
 from sharewell.adapters.db.risk_repositories import SqlCalibrationStore, SqlRiskRecords
 from sharewell.adapters.geo.engine import H3GiStarEngine
 from sharewell.config import Settings
+from sharewell.domain.access import AccessDecision, AccessRequest
 from sharewell.domain.accounts import LockoutPolicy
+from sharewell.services import governance as governance_service
 from sharewell.services.accounts import Accounts
+from sharewell.services.disclosure import DisclosureGate
+from sharewell.services.governance import Actor
 from sharewell.services.hotspots import Hotspots
 from sharewell.services.joint_risk import RiskCalibrations
 
@@ -37,6 +44,7 @@ class Container:
     governance: SqlGovernance
     audit: SqlAuditLog
     audit_reader: SqlAuditReader
+    disclosure: DisclosureGate
 
     def close(self) -> None:
         # The sequencer first: it commits what is queued and signs a last tree head.
@@ -50,10 +58,33 @@ def build(settings: Settings, *, check: bool = True) -> Container:
     if check:
         check_reachable(engine)
     practitioners = SqlPractitioners(engine)
+    organisations = SqlOrganisations(engine)
+    governance = SqlGovernance(engine)
+    # Started on first append (or audit.start()), so commands that never write to the log
+    # neither need the signing key nor take the sequencer lock.
+    audit = SqlAuditLog(
+        engine,
+        lambda: load_signer(settings),
+        head_interval=settings.audit_head_interval_seconds,
+    )
+
+    def decide(
+        *, actor: Actor, person_id: str, request: AccessRequest, at: datetime
+    ) -> AccessDecision:
+        return governance_service.decide_access(
+            governance,
+            practitioners,
+            audit,
+            actor=actor,
+            person_id=person_id,
+            request=request,
+            at=at,
+        )
+
     return Container(
         settings=settings,
         engine=engine,
-        organisations=SqlOrganisations(engine),
+        organisations=organisations,
         practitioners=practitioners,
         accounts=Accounts(
             practitioners=practitioners,
@@ -63,13 +94,14 @@ def build(settings: Settings, *, check: bool = True) -> Container:
         hotspots=Hotspots(reads=SqlAreaReads(engine), engine=H3GiStarEngine()),
         risk_calibrations=RiskCalibrations(store=SqlCalibrationStore(engine)),
         risk_records=SqlRiskRecords(engine),
-        governance=SqlGovernance(engine),
-        # Started on first append (or audit.start()), so commands that never write to the log
-        # neither need the signing key nor take the sequencer lock.
-        audit=SqlAuditLog(
-            engine,
-            lambda: load_signer(settings),
-            head_interval=settings.audit_head_interval_seconds,
-        ),
+        governance=governance,
+        audit=audit,
         audit_reader=SqlAuditReader(engine),
+        disclosure=DisclosureGate(
+            directory=SqlPersonDirectory(engine),
+            facts=SqlFactReader(engine),
+            decide=decide,
+            audit=audit,
+            org_names=lambda: {o.code: o.name for o in organisations.list()},
+        ),
     )

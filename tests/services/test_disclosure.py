@@ -133,7 +133,7 @@ def _gate(directory, facts, decider, audit=None) -> DisclosureGate:  # type: ign
         facts=facts,
         decide=decider,
         audit=audit or MemoryAuditLog(),
-        org_names={"POL": "Anyshire Police", "SCH1": "Anyshire Primary"},
+        org_names=lambda: {"POL": "Anyshire Police", "SCH1": "Anyshire Primary"},
     )
 
 

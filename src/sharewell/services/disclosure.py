@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
@@ -213,13 +213,14 @@ class DisclosureGate:
         facts: FactReader,
         decide: Decider,
         audit: AuditLog,
-        org_names: Mapping[str, str] | None = None,
+        org_names: Callable[[], Mapping[str, str]] = dict,
     ) -> None:
         self._directory = directory
         self._facts = facts
         self._decide = decide
         self._audit = audit
-        self._names = dict(org_names or {})
+        # Read when needed: organisations are added after the application is built.
+        self._org_names = org_names
 
     def _decision(
         self, actor: Actor, person_id: str, request: AccessRequest, at: datetime
@@ -282,6 +283,7 @@ class DisclosureGate:
                 )
             )
             raise NotFound(NOT_FOUND_MESSAGE, field="person")
+        names = self._org_names()
         by_key = {(d.holder, d.category): d for d in decision.decisions}
         local_ids: dict[str, list[str]] = {}
         for r in records:
@@ -301,11 +303,11 @@ class DisclosureGate:
                 withheld.append(
                     WithheldGroup(
                         holding.org_code,
-                        self._names.get(holding.org_code, holding.org_code),
+                        names.get(holding.org_code, holding.org_code),
                         holding.category,
                         holding.count,
                         found.reasons,
-                        explain(found, self._names, role=actor.role.value if actor.role else None),
+                        explain(found, names, role=actor.role.value if actor.role else None),
                         found.override_available,
                     )
                 )

@@ -1,0 +1,145 @@
+"""The `PersonDirectory` port on the identity tables: person_links joins source records to people.
+
+person_links belongs to the identity area (adapters/db/tables_identity.py); it is named here with
+a lightweight table so this module does not depend on that area's ORM classes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Engine, String, and_, column, func, or_, select, table
+
+from sharewell.adapters.db.tables import SourceRecordRow
+from sharewell.services.disclosure import IdentityRecord, PersonQuery
+
+person_links = table("person_links", column("record_id"), column("person_id", String))
+
+_RECORD = (
+    SourceRecordRow.org_code,
+    SourceRecordRow.local_id,
+    SourceRecordRow.given_name,
+    SourceRecordRow.family_name,
+    SourceRecordRow.dob_year,
+    SourceRecordRow.dob_month,
+    SourceRecordRow.dob_day,
+    SourceRecordRow.sex,
+    SourceRecordRow.nhs_number,
+    SourceRecordRow.postcode,
+)
+
+
+def _dob(year: int | None, month: int | None, day: int | None) -> date | None:
+    if not (year and month and day):
+        return None
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _identity(row: Any) -> IdentityRecord:
+    return IdentityRecord(
+        row.org_code,
+        row.local_id,
+        row.given_name,
+        row.family_name,
+        _dob(row.dob_year, row.dob_month, row.dob_day),
+        row.sex,
+        row.nhs_number,
+        row.postcode,
+    )
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+class SqlPersonDirectory:
+    """Person ids and their linked source records; names matched exactly or by nickname.
+
+    `forename_group` maps a folded forename to its nickname group ("bill" -> "william"); the
+    identity area's nickname table is passed in by bootstrap when present.
+    """
+
+    def __init__(
+        self, engine: Engine, *, forename_group: Callable[[str], str] | None = None
+    ) -> None:
+        self._engine = engine
+        self._group = forename_group or (lambda name: name)
+
+    def records_of(self, person_id: str) -> list[IdentityRecord]:
+        query = (
+            select(*_RECORD)
+            .join(person_links, person_links.c.record_id == SourceRecordRow.id)
+            .where(person_links.c.person_id == person_id)
+            .order_by(SourceRecordRow.org_code, SourceRecordRow.local_id)
+        )
+        with self._engine.connect() as conn:
+            return [_identity(row) for row in conn.execute(query)]
+
+    def household_of(self, person_id: str) -> list[str]:
+        mine = (
+            select(SourceRecordRow.address, SourceRecordRow.postcode)
+            .join(person_links, person_links.c.record_id == SourceRecordRow.id)
+            .where(person_links.c.person_id == person_id, SourceRecordRow.address.is_not(None))
+        )
+        with self._engine.connect() as conn:
+            places = {(a, p) for a, p in conn.execute(mine)}
+            if not places:
+                return []
+            others = (
+                select(person_links.c.person_id)
+                .join(SourceRecordRow, person_links.c.record_id == SourceRecordRow.id)
+                .where(
+                    or_(
+                        *(
+                            and_(SourceRecordRow.address == a, SourceRecordRow.postcode == p)
+                            for a, p in places
+                        )
+                    ),
+                    person_links.c.person_id != person_id,
+                )
+                .distinct()
+            )
+            return sorted(str(p) for p in conn.execute(others).scalars())
+
+    def search(self, query: PersonQuery, *, limit: int) -> list[str]:
+        conditions: list[Any] = []
+        words = _fold(query.name).split()
+        if words:
+            given = func.lower(SourceRecordRow.given_name)
+            family = func.lower(SourceRecordRow.family_name)
+            for word in words:
+                group = self._group(word)
+                conditions.append(or_(family == word, given.in_({word, group})))
+        if query.date_of_birth is not None:
+            d = query.date_of_birth
+            conditions += [
+                SourceRecordRow.dob_year == d.year,
+                SourceRecordRow.dob_month == d.month,
+                SourceRecordRow.dob_day == d.day,
+            ]
+        nhs = "".join(query.nhs_number.split())
+        if nhs:
+            conditions.append(SourceRecordRow.nhs_number == nhs)
+        postcode = " ".join(query.postcode.upper().split())
+        if postcode:
+            conditions.append(
+                func.replace(func.upper(SourceRecordRow.postcode), " ", "")
+                == postcode.replace(" ", "")
+            )
+        if not conditions:
+            return []
+        found = (
+            select(person_links.c.person_id)
+            .join(SourceRecordRow, person_links.c.record_id == SourceRecordRow.id)
+            .where(*conditions)
+            .group_by(person_links.c.person_id)
+            .order_by(person_links.c.person_id)
+            .limit(limit)
+        )
+        with self._engine.connect() as conn:
+            return [str(p) for p in conn.execute(found).scalars()]
+
