@@ -298,3 +298,14 @@ def test_household_shows_only_visible_members(directory, facts) -> None:  # type
         gate.household(
             actor=SCHOOL_LEAD, purpose=Purpose.SAFEGUARDING_CHILDREN, person_id="stranger", at=AT
         )
+
+
+def test_person_shows_identity_only_from_permitted_holders(directory, facts) -> None:  # type: ignore[no-untyped-def]
+    audit = MemoryAuditLog()
+    gate = _gate(directory, facts, TableDecider(SCHOOL_PERMITS), audit)
+    person = gate.person(actor=SCHOOL_LEAD, purpose=Purpose.EARLY_HELP, person_id="child", at=AT)
+    assert [i.org_code for i in person.identities] == ["SCH1"]
+    assert facts.asked == []
+    with pytest.raises(NotFound):
+        gate.person(actor=SCHOOL_LEAD, purpose=Purpose.EARLY_HELP, person_id="stranger", at=AT)
+    assert [e.outcome for e in audit.events] == ["identity", "not_found"]

@@ -190,6 +190,8 @@ class JoinedUpRecord:
     chronology: tuple[FactView, ...]
     withheld: tuple[WithheldGroup, ...]
     decisions: tuple[Decision, ...] = field(default=())
+    # Plain-English notes where only some fields of a holder's facts are shared with the viewer.
+    limits: tuple[str, ...] = ()
 
 
 def _identity_of(
@@ -290,10 +292,14 @@ class DisclosureGate:
             local_ids.setdefault(r.org_code, []).append(r.local_id)
         chronology: list[FactView] = []
         withheld: list[WithheldGroup] = []
+        limits: list[str] = []
+        role = actor.role.value if actor.role else None
         for holding in sorted(holdings, key=lambda h: (h.org_code, h.category.value)):
             found = by_key.get((holding.org_code, holding.category))
             if found is not None and found.permitted:
                 fields = found.fields if found.fields is not None else self._facts.all_fields()
+                if found.fields is not None:
+                    limits.append(explain(found, names, role=role))
                 chronology.extend(
                     self._facts.read(
                         holding.org_code, local_ids[holding.org_code], holding.category, fields
@@ -307,7 +313,7 @@ class DisclosureGate:
                         holding.category,
                         holding.count,
                         found.reasons,
-                        explain(found, names, role=actor.role.value if actor.role else None),
+                        explain(found, names, role=role),
                         found.override_available,
                     )
                 )
@@ -335,6 +341,7 @@ class DisclosureGate:
             tuple(chronology),
             tuple(withheld),
             decision.decisions,
+            tuple(limits),
         )
 
     def search(
@@ -378,6 +385,34 @@ class DisclosureGate:
             )
         )
         return results
+
+    def person(
+        self, *, actor: Actor, purpose: Purpose, person_id: str, at: datetime | None = None
+    ) -> PersonSummary:
+        """Only the identity details the practitioner may see (for pages about a person, such
+        as consent and relationships); NotFound as for the record. Audited."""
+        at = at or utcnow()
+        records = list(self._directory.records_of(person_id))
+        holders = tuple(sorted({r.org_code for r in records}))
+        request = AccessRequest(purpose, holders, (DataCategory.DEMOGRAPHICS,))
+        seen = (
+            _identity_of(records, self._decision(actor, person_id, request, at)) if holders else ()
+        )
+        self._append(
+            AuditEvent(
+                AuditKind.DISCLOSURE,
+                at,
+                actor.id,
+                actor.org,
+                purpose=purpose.value,
+                subject_id=person_id,
+                outcome="identity" if seen else "not_found",
+                refs={"demographics": ",".join(sorted({r.org_code for r in seen}))},
+            )
+        )
+        if not seen:
+            raise NotFound(NOT_FOUND_MESSAGE, field="person")
+        return PersonSummary(person_id, seen)
 
     def household(
         self, *, actor: Actor, purpose: Purpose, person_id: str, at: datetime | None = None

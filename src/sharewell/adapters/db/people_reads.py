@@ -142,4 +142,3 @@ class SqlPersonDirectory:
         )
         with self._engine.connect() as conn:
             return [str(p) for p in conn.execute(found).scalars()]
-

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
+from sharewell.domain.vocabulary import Purpose
 from sharewell.entrypoints.web.sessions import session_of
 
 
@@ -22,6 +23,13 @@ def make_templates() -> Jinja2Templates:
     )
     environment = Environment(loader=loader, autoescape=select_autoescape(default=True))
     return Jinja2Templates(env=environment)
+
+
+def _purpose_label(value: object) -> str | None:
+    try:
+        return Purpose(value).label if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def render(
@@ -40,6 +48,8 @@ def render(
         "demo_mode": settings.demo_mode,
         "flash": session.pop_flash() if session is not None else None,
         "nav": None,
+        # The purpose of use chosen after sign-in, shown in the header with a "change" link.
+        "purpose": _purpose_label(session.data.get("purpose") if session is not None else None),
     }
     full.update(context or {})
     templates: Jinja2Templates = app.state.templates
