@@ -94,3 +94,10 @@ class CsrfFailed(PermissionDenied):
     """A form arrived without the token from the page that showed it."""
 
     code = "CSRF_FAILED"
+
+
+class PurposeRequired(SharewellError):
+    """No purpose of use was chosen: every disclosure needs one."""
+
+    code = "PURPOSE_REQUIRED"
+    http_status = 409

@@ -14,6 +14,7 @@ from sharewell.config import Settings
 from sharewell.domain.times import utcnow
 from sharewell.entrypoints.api.hotspots import router as hotspots_api
 from sharewell.entrypoints.api.organisations import router as organisations_api
+from sharewell.entrypoints.api.people import router as people_api
 from sharewell.entrypoints.api.risk import router as risk_api
 from sharewell.entrypoints.web import (
     assets,
@@ -62,6 +63,7 @@ def create_app(
     app.include_router(risk_pages.router)
     app.include_router(risk_api)
     app.include_router(people_pages.router)
+    app.include_router(people_api)
 
     @app.get("/api/docs", include_in_schema=False)
     def api_docs(request: Request) -> Response:

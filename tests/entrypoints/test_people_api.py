@@ -1,0 +1,113 @@
+"""/api/v1 for the disclosure gate: purpose, search, record, household, consent, relationships."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from sharewell.bootstrap import Container
+from sharewell.config import Settings
+from sharewell.entrypoints.web.app import create_app
+from tests.disclosure_fixtures import (
+    DSL_EMAIL,
+    GP_EMAIL,
+    NOW,
+    Scenario,
+    demo_partnership,
+    sign_in,
+)
+
+
+@pytest.fixture
+def api(settings: Settings) -> Iterator[tuple[TestClient, Container, Scenario]]:
+    container, scenario = demo_partnership(settings)
+    with TestClient(create_app(settings, container=container, clock=lambda: NOW)) as client:
+        yield client, container, scenario
+    container.close()
+
+
+def _csrf(client: TestClient) -> dict[str, str]:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/purpose").text)
+    assert found
+    return {"x-csrf-token": found.group(1)}
+
+
+def test_api_walks_through_purpose_record_consent_and_relationships(api) -> None:  # type: ignore[no-untyped-def]
+    client, _, scenario = api
+    sign_in(client, DSL_EMAIL)
+    needs = client.get(f"/api/v1/people/{scenario.pupil}")
+    assert needs.status_code == 409
+    assert needs.json()["error"]["code"] == "PURPOSE_REQUIRED"
+    assert client.get("/api/v1/purpose").json() == {"purpose": None, "label": None}
+    headers = _csrf(client)
+    chosen = client.put(
+        "/api/v1/purpose", json={"purpose": "safeguarding_children"}, headers=headers
+    )
+    assert chosen.status_code == 200 and chosen.json()["purpose"] == "safeguarding_children"
+    record = client.get(f"/api/v1/people/{scenario.pupil}").json()
+    police = [f for f in record["chronology"] if f["holder"] == "POL"]
+    assert police and all(set(f["fields"]) == {"incident_type"} for f in police)
+    assert all(f["date_london"] for f in police)
+    withheld = {(w["holder"], w["category"]) for w in record["withheld"]}
+    assert ("POL", "police_intelligence") in withheld
+    assert record["withheld"][0]["request_url"].startswith(f"/people/{scenario.pupil}/requests/new")
+    family = record["person"]["identities"][0]["family_name"]
+    found = client.get("/api/v1/people", params={"name": family}).json()["people"]
+    assert scenario.pupil in [p["person_id"] for p in found]
+    assert scenario.patient not in [p["person_id"] for p in found]
+    assert client.get(f"/api/v1/people/{scenario.patient}").status_code == 404
+    assert (
+        client.get("/api/v1/people/unknown").json()
+        == client.get(f"/api/v1/people/{scenario.patient}").json()
+    )
+    added = client.post(
+        f"/api/v1/people/{scenario.pupil}/consents",
+        json={"purpose": "early_help", "state": "refused"},
+        headers=headers,
+    )
+    assert added.status_code == 201
+    consents = client.get(f"/api/v1/people/{scenario.pupil}/consents").json()["consents"]
+    assert [c["state"] for c in consents] == ["refused"]
+    started = client.post(
+        f"/api/v1/people/{scenario.pupil}/relationships",
+        json={"kind": "allocated_worker", "starts_on": "2026-01-10"},
+        headers=headers,
+    )
+    assert started.status_code == 201
+    ended = client.post(
+        f"/api/v1/people/{scenario.pupil}/relationships/{started.json()['id']}/end",
+        headers=headers,
+    )
+    assert ended.status_code == 200 and ended.json()["ends_on"] == "2026-03-02"
+    household = client.get(f"/api/v1/people/{scenario.pupil}/household")
+    assert household.status_code == 200
+
+
+def test_purpose_header_is_used_per_request(api) -> None:  # type: ignore[no-untyped-def]
+    client, _, scenario = api
+    sign_in(client, GP_EMAIL)
+    answer = client.get(
+        f"/api/v1/people/{scenario.patient}", headers={"x-sharewell-purpose": "direct_care"}
+    )
+    assert answer.status_code == 200
+    assert answer.json()["purpose"] == "direct_care"
+    assert any(f["holder"] == "ACU" for f in answer.json()["chronology"])
+
+
+def test_openapi_documents_the_people_api_with_response_models(api) -> None:  # type: ignore[no-untyped-def]
+    client, _, _ = api
+    spec = client.get("/api/openapi.json").json()
+    record = spec["paths"]["/api/v1/people/{person_id}"]["get"]
+    assert record["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "RecordOut"
+    )
+    for path in (
+        "/api/v1/purpose",
+        "/api/v1/people",
+        "/api/v1/people/{person_id}/consents",
+        "/api/v1/people/{person_id}/relationships",
+    ):
+        assert path in spec["paths"]
