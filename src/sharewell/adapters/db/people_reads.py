@@ -15,6 +15,13 @@ from sharewell.adapters.db.tables import SourceRecordRow
 from sharewell.services.disclosure import IdentityRecord, PersonQuery
 
 person_links = table("person_links", column("record_id"), column("person_id", String))
+# The identity area's match keys: a nickname group per forename, a sounds-alike key per surname.
+match_records = table(
+    "match_records",
+    column("record_id"),
+    column("given_canonical", String),
+    column("family_phonetic", String),
+)
 
 _RECORD = (
     SourceRecordRow.org_code,
@@ -64,10 +71,16 @@ class SqlPersonDirectory:
     """
 
     def __init__(
-        self, engine: Engine, *, forename_group: Callable[[str], str] | None = None
+        self,
+        engine: Engine,
+        *,
+        forename_group: Callable[[str], str | None] | None = None,
+        surname_key: Callable[[str], str | None] | None = None,
     ) -> None:
         self._engine = engine
         self._group = forename_group or (lambda name: name)
+        # With a surname key, names are matched on the identity index (typos that sound alike).
+        self._surname_key = surname_key
 
     def records_of(self, person_id: str) -> list[IdentityRecord]:
         query = (
@@ -108,12 +121,19 @@ class SqlPersonDirectory:
     def search(self, query: PersonQuery, *, limit: int) -> list[str]:
         conditions: list[Any] = []
         words = _fold(query.name).split()
+        indexed = bool(words) and self._surname_key is not None
         if words:
             given = func.lower(SourceRecordRow.given_name)
             family = func.lower(SourceRecordRow.family_name)
             for word in words:
-                group = self._group(word)
-                conditions.append(or_(family == word, given.in_({word, group})))
+                group = self._group(word) or word
+                either = [family == word, given.in_({word, group})]
+                if self._surname_key is not None:
+                    sound = self._surname_key(word)
+                    either.append(match_records.c.given_canonical == group)
+                    if sound:
+                        either.append(match_records.c.family_phonetic == sound)
+                conditions.append(or_(*either))
         if query.date_of_birth is not None:
             d = query.date_of_birth
             conditions += [
@@ -132,10 +152,15 @@ class SqlPersonDirectory:
             )
         if not conditions:
             return []
+        found = select(person_links.c.person_id).join(
+            SourceRecordRow, person_links.c.record_id == SourceRecordRow.id
+        )
+        if indexed:
+            found = found.join(
+                match_records, match_records.c.record_id == SourceRecordRow.id, isouter=True
+            )
         found = (
-            select(person_links.c.person_id)
-            .join(SourceRecordRow, person_links.c.record_id == SourceRecordRow.id)
-            .where(*conditions)
+            found.where(*conditions)
             .group_by(person_links.c.person_id)
             .order_by(person_links.c.person_id)
             .limit(limit)
