@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
 from sharewell.adapters.db.engine import check_reachable, make_engine
+from sharewell.adapters.db.identity import SqlPeople, SqlReviewQueue, SqlSourceRecords
 from sharewell.adapters.db.repositories import SqlOrganisations, SqlPractitioners
 from sharewell.config import Settings
+
+if TYPE_CHECKING:
+    from sharewell.adapters.linkage.engine import SplinkLinkage
 
 
 @dataclass
@@ -34,4 +39,27 @@ def build(settings: Settings, *, check: bool = True) -> Container:
         engine=engine,
         organisations=SqlOrganisations(engine),
         practitioners=SqlPractitioners(engine),
+    )
+
+
+@dataclass
+class Identity:
+    """The identity services' adapters: records, people, review queue and the linkage engine."""
+
+    records: SqlSourceRecords
+    people: SqlPeople
+    review: SqlReviewQueue
+    linkage: SplinkLinkage
+
+
+def build_identity(settings: Settings, engine: Engine, *, backend: str = "duckdb") -> Identity:
+    """Wire identity (Splink is imported only here, when a command needs it)."""
+    from sharewell.adapters.linkage.engine import SplinkLinkage
+
+    records = SqlSourceRecords(engine)
+    return Identity(
+        records=records,
+        people=SqlPeople(engine),
+        review=SqlReviewQueue(engine),
+        linkage=SplinkLinkage(records, settings.model_dir, backend=backend),
     )

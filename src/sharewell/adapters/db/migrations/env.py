@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from sharewell.adapters.db import tables_identity  # noqa: F401 - registers the identity tables
 from sharewell.adapters.db.tables import Base
 
 config = context.config

@@ -1,0 +1,458 @@
+"""SQL storage for identity: source records with history, quarantine, people and review."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Engine, and_, delete, func, insert, or_, select, update
+
+from sharewell.adapters.db.tables import OrganisationRow, SourceRecordRow
+from sharewell.adapters.db.tables_identity import (
+    MatchRecordRow,
+    PersonEventRow,
+    PersonLinkRow,
+    PersonRow,
+    QuarantinedRowRow,
+    ReviewPairRow,
+    SourceRecordVersionRow,
+)
+from sharewell.adapters.linkage.features import MATCH_COLUMNS, PREDICTION_BLOCKS, match_row
+from sharewell.domain.errors import NotFound
+from sharewell.domain.identity import PersonEvent, record_fields
+from sharewell.domain.times import utcnow
+from sharewell.services.identity_ports import BadRow, IngestedRecord, ScoredPair
+
+_CHUNK = 500
+
+
+def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _source_values(item: IngestedRecord) -> dict[str, Any]:
+    r = item.record
+    dob = r.date_of_birth
+    return {
+        "org_code": r.org_code,
+        "local_id": r.local_id,
+        "given_name": r.given_name,
+        "middle_names": r.middle_names,
+        "family_name": r.family_name,
+        "dob_year": dob.year if dob else None,
+        "dob_month": dob.month if dob else None,
+        "dob_day": dob.day if dob else None,
+        "sex": r.sex.value,
+        "nhs_number": r.nhs_number,
+        "nhs_number_valid": r.nhs_number_valid,
+        "address": r.address,
+        "postcode": r.postcode,
+    }
+
+
+class SqlSourceRecords:
+    """Source records, their versions and the quarantine, in the relational store."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def organisation_exists(self, org_code: str) -> bool:
+        with self._engine.connect() as conn:
+            found = conn.execute(
+                select(OrganisationRow.code).where(OrganisationRow.code == org_code)
+            ).first()
+        return found is not None
+
+    def current_hashes(self, org_code: str) -> dict[str, str]:
+        query = (
+            select(SourceRecordRow.local_id, MatchRecordRow.content_hash)
+            .join(MatchRecordRow, MatchRecordRow.record_id == SourceRecordRow.id)
+            .where(SourceRecordRow.org_code == org_code)
+        )
+        with self._engine.connect() as conn:
+            return dict(conn.execute(query).tuples().all())
+
+    def save(self, records: Sequence[IngestedRecord], *, source_name: str) -> list[int]:
+        now = utcnow()
+        ids: list[int] = []
+        with self._engine.begin() as conn:
+            for chunk in _chunks(records):
+                org = chunk[0].record.org_code
+                locals_ = [item.record.local_id for item in chunk]
+                existing = dict(
+                    conn.execute(
+                        select(SourceRecordRow.local_id, SourceRecordRow.id).where(
+                            SourceRecordRow.org_code == org, SourceRecordRow.local_id.in_(locals_)
+                        )
+                    ).all()
+                )
+                new = [item for item in chunk if item.record.local_id not in existing]
+                if new:
+                    conn.execute(insert(SourceRecordRow), [_source_values(i) for i in new])
+                for item in chunk:
+                    if item.record.local_id in existing:
+                        conn.execute(
+                            update(SourceRecordRow)
+                            .where(SourceRecordRow.id == existing[item.record.local_id])
+                            .values(**_source_values(item))
+                        )
+                id_of = dict(
+                    conn.execute(
+                        select(SourceRecordRow.local_id, SourceRecordRow.id).where(
+                            SourceRecordRow.org_code == org, SourceRecordRow.local_id.in_(locals_)
+                        )
+                    ).all()
+                )
+                chunk_ids = [id_of[local] for local in locals_]
+                latest = dict(
+                    conn.execute(
+                        select(
+                            SourceRecordVersionRow.record_id,
+                            func.max(SourceRecordVersionRow.version),
+                        )
+                        .where(SourceRecordVersionRow.record_id.in_(chunk_ids))
+                        .group_by(SourceRecordVersionRow.record_id)
+                    ).all()
+                )
+                versions = []
+                for item, record_id in zip(chunk, chunk_ids, strict=True):
+                    data: dict[str, Any] = dict(record_fields(item.record))
+                    data["shared_id"] = item.shared_id
+                    if item.notes:
+                        data["notes"] = list(item.notes)
+                    versions.append(
+                        {
+                            "record_id": record_id,
+                            "version": latest.get(record_id, 0) + 1,
+                            "content_hash": item.content_hash,
+                            "data": data,
+                            "source_name": source_name,
+                            "recorded_at": now,
+                        }
+                    )
+                conn.execute(insert(SourceRecordVersionRow), versions)
+                conn.execute(delete(MatchRecordRow).where(MatchRecordRow.record_id.in_(chunk_ids)))
+                conn.execute(
+                    insert(MatchRecordRow),
+                    [
+                        match_row(record_id, item.record, item.content_hash, item.shared_id)
+                        for item, record_id in zip(chunk, chunk_ids, strict=True)
+                    ],
+                )
+                ids.extend(chunk_ids)
+        return ids
+
+    def quarantine(self, org_code: str, source_name: str, rows: Sequence[BadRow]) -> None:
+        now = utcnow()
+        values = []
+        for row in rows:
+            raw = {str(k): (None if v is None else str(v)) for k, v in row.raw.items()}
+            digest = hashlib.sha256(
+                json.dumps([row.reason, raw], sort_keys=True).encode("utf-8")
+            ).hexdigest()
+            values.append(
+                {
+                    "org_code": org_code,
+                    "source_name": source_name,
+                    "row_number": row.row_number,
+                    "field": row.field,
+                    "reason": row.reason,
+                    "raw": raw,
+                    "raw_hash": digest,
+                    "received_at": now,
+                }
+            )
+        with self._engine.begin() as conn:
+            known = set(
+                conn.execute(
+                    select(QuarantinedRowRow.raw_hash).where(
+                        QuarantinedRowRow.org_code == org_code,
+                        QuarantinedRowRow.raw_hash.in_([v["raw_hash"] for v in values]),
+                    )
+                ).scalars()
+            )
+            fresh = [v for v in values if v["raw_hash"] not in known]
+            if fresh:
+                conn.execute(insert(QuarantinedRowRow), fresh)
+
+    def quarantined(self, org_code: str) -> list[dict[str, Any]]:
+        """The quarantined rows of one organisation, oldest first."""
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(QuarantinedRowRow)
+                .where(QuarantinedRowRow.org_code == org_code)
+                .order_by(QuarantinedRowRow.id)
+            ).mappings()
+            return [dict(r) for r in rows]
+
+    def versions(self, org_code: str, local_id: str) -> list[dict[str, Any]]:
+        """Every version of one record, oldest first."""
+        query = (
+            select(SourceRecordVersionRow)
+            .join(SourceRecordRow, SourceRecordRow.id == SourceRecordVersionRow.record_id)
+            .where(SourceRecordRow.org_code == org_code, SourceRecordRow.local_id == local_id)
+            .order_by(SourceRecordVersionRow.version)
+        )
+        with self._engine.connect() as conn:
+            return [dict(r) for r in conn.execute(query).mappings()]
+
+    def match_rows(self) -> Iterator[tuple[Any, ...]]:
+        """Every match record as a tuple in MATCH_COLUMNS order (for the batch linker)."""
+        columns = [getattr(MatchRecordRow, c) for c in MATCH_COLUMNS]
+        with self._engine.connect() as conn:
+            result = conn.execution_options(stream_results=True, yield_per=20_000).execute(
+                select(*columns).order_by(MatchRecordRow.record_id)
+            )
+            for row in result:
+                yield tuple(row)
+
+    def match_row(self, record_id: int) -> dict[str, Any] | None:
+        """One match record by its source record id."""
+        with self._engine.connect() as conn:
+            row = (
+                conn.execute(select(MatchRecordRow).where(MatchRecordRow.record_id == record_id))
+                .mappings()
+                .first()
+            )
+        return dict(row) if row else None
+
+    def candidates(self, probe: Mapping[str, Any], limit: int = 200) -> list[dict[str, Any]]:
+        """Stored match records sharing a blocking key with `probe` (all indexed lookups)."""
+        t = MatchRecordRow
+        keys = []
+        for rule in PREDICTION_BLOCKS:
+            values = [probe.get(probe_column) for probe_column, _ in rule]
+            if any(v is None or v == "" for v in values):
+                continue
+            keys.append(
+                and_(
+                    *(getattr(t, column) == v for (_, column), v in zip(rule, values, strict=True))
+                )
+            )
+        if not keys:
+            return []
+        query = select(t).where(or_(*keys))
+        if probe.get("record_id") is not None:
+            query = query.where(t.record_id != probe["record_id"])
+        with self._engine.connect() as conn:
+            return [dict(r) for r in conn.execute(query.limit(limit)).mappings()]
+
+
+class SqlPeople:
+    """Person IDs, links from records and their history, in the relational store."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def links(self) -> dict[int, str]:
+        with self._engine.connect() as conn:
+            return dict(
+                conn.execute(select(PersonLinkRow.record_id, PersonLinkRow.person_id)).all()
+            )
+
+    def merged_into(self) -> dict[str, str]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(PersonRow.id, PersonRow.merged_into).where(
+                    PersonRow.merged_into.is_not(None)
+                )
+            ).all()
+        return {a: b for a, b in rows if b is not None}
+
+    def apply(
+        self,
+        *,
+        links: Mapping[int, str],
+        created: Sequence[str],
+        merged_into: Mapping[str, str],
+        events: Sequence[PersonEvent],
+        method: str,
+        probabilities: Mapping[int, float],
+    ) -> None:
+        now = utcnow()
+        current = self.links()
+        changed = [(r, p) for r, p in links.items() if current.get(r) != p]
+        with self._engine.begin() as conn:
+            if created:
+                for chunk in _chunks(list(created), 5_000):
+                    conn.execute(
+                        insert(PersonRow),
+                        [
+                            {
+                                "id": p,
+                                "status": "active",
+                                "merged_into": None,
+                                "created_at": now,
+                                "updated_at": now,
+                            }
+                            for p in chunk
+                        ],
+                    )
+            for old, new in merged_into.items():
+                conn.execute(
+                    update(PersonRow)
+                    .where(PersonRow.id == old)
+                    .values(status="merged", merged_into=new, updated_at=now)
+                )
+            for chunk in _chunks([r for r, _ in changed], 5_000):
+                conn.execute(delete(PersonLinkRow).where(PersonLinkRow.record_id.in_(chunk)))
+            for chunk in _chunks(changed, 5_000):
+                conn.execute(
+                    insert(PersonLinkRow),
+                    [
+                        {
+                            "record_id": r,
+                            "person_id": p,
+                            "method": method,
+                            "match_probability": probabilities.get(r),
+                            "linked_at": now,
+                        }
+                        for r, p in chunk
+                    ],
+                )
+            if events:
+                for chunk in _chunks(list(events), 5_000):
+                    conn.execute(
+                        insert(PersonEventRow),
+                        [
+                            {
+                                "kind": e.kind.value,
+                                "person_id": e.person_id,
+                                "other_ids": list(e.other_ids),
+                                "detail": e.detail,
+                                "at": now,
+                            }
+                            for e in chunk
+                        ],
+                    )
+
+    def record_ids(self) -> list[int]:
+        with self._engine.connect() as conn:
+            return list(conn.execute(select(MatchRecordRow.record_id)).scalars())
+
+    def exists(self, person_id: str) -> bool:
+        with self._engine.connect() as conn:
+            return (
+                conn.execute(select(PersonRow.id).where(PersonRow.id == person_id)).first()
+                is not None
+            )
+
+    def records_of(self, person_id: str) -> list[dict[str, Any]]:
+        query = (
+            select(SourceRecordRow, PersonLinkRow.method, PersonLinkRow.match_probability)
+            .join(PersonLinkRow, PersonLinkRow.record_id == SourceRecordRow.id)
+            .where(PersonLinkRow.person_id == person_id)
+            .order_by(SourceRecordRow.org_code, SourceRecordRow.local_id)
+        )
+        with self._engine.connect() as conn:
+            return [dict(r) for r in conn.execute(query).mappings()]
+
+    def events_of(self, person_id: str) -> list[dict[str, Any]]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(PersonEventRow).order_by(PersonEventRow.id)).mappings()
+            return [
+                dict(r)
+                for r in rows
+                if r["person_id"] == person_id or person_id in (r["other_ids"] or [])
+            ]
+
+    def export_rows(self) -> Iterator[tuple[str, str, str]]:
+        query = (
+            select(SourceRecordRow.org_code, SourceRecordRow.local_id, PersonLinkRow.person_id)
+            .join(PersonLinkRow, PersonLinkRow.record_id == SourceRecordRow.id, isouter=True)
+            .order_by(SourceRecordRow.org_code, SourceRecordRow.local_id)
+        )
+        with self._engine.connect() as conn:
+            for org, local, person in conn.execute(query):
+                yield org, local, person or ""
+
+
+class SqlReviewQueue:
+    """The clerical review queue in the relational store."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def add_pending(self, pairs: Sequence[ScoredPair]) -> int:
+        now = utcnow()
+        with self._engine.begin() as conn:
+            known = set(
+                conn.execute(select(ReviewPairRow.record_l, ReviewPairRow.record_r)).tuples()
+            )
+            fresh = []
+            for p in pairs:
+                key = (min(p.record_l, p.record_r), max(p.record_l, p.record_r))
+                if key in known:
+                    continue
+                known.add(key)
+                fresh.append(
+                    {
+                        "record_l": key[0],
+                        "record_r": key[1],
+                        "match_probability": p.match_probability,
+                        "match_weight": p.match_weight,
+                        "waterfall": [dict(w) for w in p.waterfall],
+                        "status": "pending",
+                        "created_at": now,
+                    }
+                )
+            for chunk in _chunks(fresh, 5_000):
+                conn.execute(insert(ReviewPairRow), list(chunk))
+        return len(fresh)
+
+    def pending(self, limit: int) -> list[dict[str, Any]]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(ReviewPairRow)
+                .where(ReviewPairRow.status == "pending")
+                .order_by(ReviewPairRow.match_probability.desc(), ReviewPairRow.id)
+                .limit(limit)
+            ).mappings()
+            return [dict(r) for r in rows]
+
+    def get(self, pair_id: int) -> dict[str, Any] | None:
+        with self._engine.connect() as conn:
+            row = (
+                conn.execute(select(ReviewPairRow).where(ReviewPairRow.id == pair_id))
+                .mappings()
+                .first()
+            )
+            if row is None:
+                return None
+            out = dict(row)
+            for side in ("record_l", "record_r"):
+                record = (
+                    conn.execute(select(SourceRecordRow).where(SourceRecordRow.id == out[side]))
+                    .mappings()
+                    .first()
+                )
+                out[side + "_fields"] = dict(record) if record else {}
+        return out
+
+    def decide(self, pair_id: int, *, is_match: bool, actor: str) -> None:
+        with self._engine.begin() as conn:
+            done = conn.execute(
+                update(ReviewPairRow)
+                .where(ReviewPairRow.id == pair_id)
+                .values(
+                    status="match" if is_match else "non_match",
+                    decided_by=actor,
+                    decided_at=utcnow(),
+                )
+            )
+            if done.rowcount == 0:
+                raise NotFound(f"Review pair {pair_id} does not exist", field="pair")
+
+    def decisions(self) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(ReviewPairRow.record_l, ReviewPairRow.record_r, ReviewPairRow.status).where(
+                    ReviewPairRow.status != "pending"
+                )
+            ).all()
+        matches = [(a, b) for a, b, s in rows if s == "match"]
+        non_matches = [(a, b) for a, b, s in rows if s == "non_match"]
+        return matches, non_matches
