@@ -1,4 +1,4 @@
-"""Identity use cases: batch linkage with stable person IDs, matching on arrival, review, explain."""
+"""Identity use cases: batch linkage, stable person IDs, matching on arrival, review."""
 
 from __future__ import annotations
 

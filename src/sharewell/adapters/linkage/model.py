@@ -119,11 +119,12 @@ def _duckdb_dialect() -> Any:
 
 def settings() -> SettingsCreator:
     """The untrained model: comparisons and the blocking rules used for prediction."""
+    rules: list[Any] = [blocking_rule_sql(r) for r in PREDICTION_BLOCKS]
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
         comparisons=comparisons(),
-        blocking_rules_to_generate_predictions=[blocking_rule_sql(r) for r in PREDICTION_BLOCKS],
+        blocking_rules_to_generate_predictions=rules,
         retain_intermediate_calculation_columns=True,
         retain_matching_columns=True,
         additional_columns_to_retain=["org_code"],
