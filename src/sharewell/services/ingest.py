@@ -209,7 +209,7 @@ class ColumnMapping:
             postcode=postcode,
         )
         shared_id = self.value(row, "shared_id")
-        return IngestedRecord(record, _hash(record, shared_id), shared_id, tuple(notes))
+        return IngestedRecord(record, record_hash(record, shared_id), shared_id, tuple(notes))
 
 
 def _name_or_none(text: str | None) -> str | None:
@@ -220,7 +220,8 @@ def _spaces(text: str | None) -> str | None:
     return " ".join(text.split()) if text else None
 
 
-def _hash(record: SourceRecord, shared_id: str | None) -> str:
+def record_hash(record: SourceRecord, shared_id: str | None) -> str:
+    """The content hash of a record (what an unchanged row is recognised by)."""
     data: dict[str, Any] = dict(record_fields(record))
     data["shared_id"] = shared_id
     text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

@@ -20,10 +20,12 @@ from sharewell.adapters.db.tables_identity import (
     SourceRecordVersionRow,
 )
 from sharewell.adapters.linkage.features import MATCH_COLUMNS, PREDICTION_BLOCKS, match_row
-from sharewell.domain.errors import NotFound
+from sharewell.domain.errors import NotFound, ValidationError
 from sharewell.domain.identity import PersonEvent, record_fields
+from sharewell.domain.people import PartialDate, Sex, SourceRecord
 from sharewell.domain.times import utcnow
 from sharewell.services.identity_ports import BadRow, IngestedRecord, ScoredPair
+from sharewell.services.ingest import record_hash
 
 _CHUNK = 500
 
@@ -53,6 +55,28 @@ def _source_values(item: IngestedRecord) -> dict[str, Any]:
     }
 
 
+def source_record(row: Mapping[str, Any]) -> SourceRecord:
+    """A source_records row as the domain record (an impossible date of birth is dropped)."""
+    dob: PartialDate | None = None
+    if row["dob_year"] is not None:
+        try:
+            dob = PartialDate(row["dob_year"], row["dob_month"], row["dob_day"])
+        except ValidationError:
+            dob = None
+    return SourceRecord(
+        org_code=row["org_code"],
+        local_id=row["local_id"],
+        given_name=row["given_name"] or "",
+        family_name=row["family_name"] or "",
+        middle_names=row["middle_names"],
+        date_of_birth=dob,
+        sex=Sex(row["sex"]) if row["sex"] in ("female", "male") else Sex.UNKNOWN,
+        nhs_number=row["nhs_number"],
+        address=row["address"],
+        postcode=row["postcode"],
+    )
+
+
 class SqlSourceRecords:
     """Source records, their versions and the quarantine, in the relational store."""
 
@@ -73,7 +97,7 @@ class SqlSourceRecords:
             .where(SourceRecordRow.org_code == org_code)
         )
         with self._engine.connect() as conn:
-            return dict(conn.execute(query).tuples().all())
+            return {str(a): str(b) for a, b in conn.execute(query).all()}
 
     def save(self, records: Sequence[IngestedRecord], *, source_name: str) -> list[int]:
         now = utcnow()
@@ -198,6 +222,41 @@ class SqlSourceRecords:
         )
         with self._engine.connect() as conn:
             return [dict(r) for r in conn.execute(query).mappings()]
+
+    def backfill_match_records(self) -> int:
+        """Give records loaded without ingest (bulk loads, demo data) their match records."""
+        s, m = SourceRecordRow, MatchRecordRow
+        query = (
+            select(s.__table__)
+            .outerjoin(m, m.record_id == s.id)
+            .where(m.record_id.is_(None))
+            .order_by(s.id)
+        )
+        now = utcnow()
+        count = 0
+        with self._engine.begin() as conn:
+            rows = conn.execute(query).mappings().all()
+            for chunk in _chunks(rows, 20_000):
+                matches = []
+                versions = []
+                for row in chunk:
+                    record = source_record(row)
+                    digest = record_hash(record, None)
+                    matches.append(match_row(row["id"], record, digest, None))
+                    versions.append(
+                        {
+                            "record_id": row["id"],
+                            "version": 1,
+                            "content_hash": digest,
+                            "data": dict(record_fields(record)),
+                            "source_name": "bulk load",
+                            "recorded_at": now,
+                        }
+                    )
+                conn.execute(insert(MatchRecordRow), matches)
+                conn.execute(insert(SourceRecordVersionRow), versions)
+                count += len(matches)
+        return count
 
     def match_rows(self) -> Iterator[tuple[Any, ...]]:
         """Every match record as a tuple in MATCH_COLUMNS order (for the batch linker)."""
@@ -379,9 +438,8 @@ class SqlReviewQueue:
     def add_pending(self, pairs: Sequence[ScoredPair]) -> int:
         now = utcnow()
         with self._engine.begin() as conn:
-            known = set(
-                conn.execute(select(ReviewPairRow.record_l, ReviewPairRow.record_r)).tuples()
-            )
+            pairs_known = conn.execute(select(ReviewPairRow.record_l, ReviewPairRow.record_r))
+            known = {(int(a), int(b)) for a, b in pairs_known}
             fresh = []
             for p in pairs:
                 key = (min(p.record_l, p.record_r), max(p.record_l, p.record_r))

@@ -147,6 +147,10 @@ class SplinkLinkage:
     ) -> BatchLinkResult:
         seconds: dict[str, float] = {}
         start = time.perf_counter()
+        backfilled = self._records.backfill_match_records()
+        if backfilled:
+            seconds["backfill"] = time.perf_counter() - start
+        start = time.perf_counter()
         table = model.to_input_rows(self._records.match_rows())
         seconds["load"] = time.perf_counter() - start
         ids = table.column("unique_id").to_pylist()
