@@ -101,6 +101,7 @@ class SplinkLinkage:
         self._max_candidates = max_candidates
         self._realtime: _RealtimeScorer | None = None
         self.last_model_path: Path | None = None
+        self.training_notes: list[str] = []
 
     # -- batch -------------------------------------------------------------------------------
 
@@ -115,15 +116,23 @@ class SplinkLinkage:
         """Estimate the model on `table` and save it as the next version."""
         sdf = db_api.register(_for_backend(table, self._backend), table_name="records")
         linker = Linker(sdf, model.settings(), log_level=None)
-        training = linker.training
-        training.estimate_probability_two_random_records_match(
+        linker.training.estimate_probability_two_random_records_match(
             list(model.DETERMINISTIC_RULES), recall=0.7
         )
-        training.estimate_u_using_random_sampling(max_pairs=2e6, seed=SEED)
+        linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=SEED)
+        self.training_notes = []
         for columns in model.EM_BLOCKS:
-            training.estimate_parameters_using_expectation_maximisation(
-                block_on(*columns), estimate_without_term_frequencies=True
-            )
+            snapshot = linker.misc.save_model_to_json()
+            try:
+                linker.training.estimate_parameters_using_expectation_maximisation(
+                    block_on(*columns), estimate_without_term_frequencies=True
+                )
+            except ValueError as exc:
+                # On small or very clean data EM can drive an m probability to zero, which
+                # Splink refuses. Go back to the model as it was before this session; the other
+                # sessions still train those levels.
+                linker = Linker(sdf, snapshot, log_level=None)
+                self.training_notes.append(f"EM blocked on {', '.join(columns)} skipped: {exc}")
         self._model_dir.mkdir(parents=True, exist_ok=True)
         path = model.next_model_path(self._model_dir)
         linker.misc.save_model_to_json(str(path), overwrite=True)
