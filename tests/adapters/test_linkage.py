@@ -315,7 +315,7 @@ def test_explain_shows_the_waterfall(world: World) -> None:
     found = explain_person(identity.linkage, identity.people, person)
     assert len(found.records) >= 2
     steps = {s["comparison"]: s for s in found.pairs[0].waterfall}
-    assert {"prior", "given_name", "family_name", "dob", "postcode"} <= set(steps), found.pairs[0]
+    assert {"prior", "given_name", "family_name", "dob", "location"} <= set(steps), found.pairs[0]
     assert steps["dob"]["level"] == "Exact match on dob"
     total = sum(s["match_weight"] for s in found.pairs[0].waterfall)
     assert total == pytest.approx(found.pairs[0].match_weight, abs=0.01)

@@ -76,38 +76,56 @@ def comparisons() -> list[Any]:
             ),
             cll.CustomLevel(_DOB_YEAR_OFF, "Year off by one", base_dialect_str="duckdb"),
             cll.CustomLevel(_DOB_PARTIAL, "Partial date agrees", base_dialect_str="duckdb"),
-            cll.ElseLevel(),
+            # Fixed for the same reason as NHS numbers: a parent and child who share a name and
+            # a home would otherwise teach EM that dates of birth often disagree completely.
+            cll.ElseLevel().configure(m_probability=0.01, fix_m_probability=True),
         ],
     )
-    postcode = cl.CustomComparison(
-        output_column_name="postcode",
+    # Postcode and address are one comparison: people in a household share both, and counting
+    # them as independent evidence links family members to each other.
+    location = cl.CustomComparison(
+        output_column_name="location",
         comparison_levels=[
-            cll.NullLevel("postcode"),
-            cll.ExactMatchLevel("postcode", term_frequency_adjustments=True),
+            cll.CustomLevel(
+                "(postcode_l IS NULL OR postcode_r IS NULL) "
+                "AND (address_tokens_l IS NULL OR address_tokens_r IS NULL)",
+                "Postcode and address missing",
+            ).configure(is_null_level=True),
+            cll.And(
+                cll.ExactMatchLevel("postcode"), cll.ArrayIntersectLevel("address_tokens", 2)
+            ).configure(label_for_charts="Same postcode and address"),
+            cll.ExactMatchLevel("postcode", term_frequency_adjustments=True).configure(
+                label_for_charts="Same postcode"
+            ),
+            cll.ArrayIntersectLevel("address_tokens", 3).configure(
+                label_for_charts="Same address words, postcode differs or missing"
+            ),
             cll.ExactMatchLevel("postcode_sector").configure(label_for_charts="Same sector"),
             cll.ExactMatchLevel("postcode_district").configure(label_for_charts="Same district"),
             cll.ElseLevel(),
         ],
     )
-    address = cl.CustomComparison(
-        output_column_name="address_tokens",
+    # Valid NHS numbers are checked by Modulus 11, so one person's records almost never carry two
+    # different valid numbers: fixed m probabilities keep EM from learning household members as
+    # matches (it otherwise treats a differing number as weak evidence).
+    nhs = cl.CustomComparison(
+        output_column_name="nhs_number",
         comparison_levels=[
-            cll.NullLevel("address_tokens"),
-            cll.ArrayIntersectLevel("address_tokens", 4),
-            cll.ArrayIntersectLevel("address_tokens", 2),
-            cll.ArrayIntersectLevel("address_tokens", 1),
-            cll.ElseLevel(),
+            cll.NullLevel("nhs_number"),
+            cll.ExactMatchLevel("nhs_number").configure(
+                m_probability=0.995, fix_m_probability=True
+            ),
+            cll.ElseLevel().configure(m_probability=0.005, fix_m_probability=True),
         ],
     )
     return [
         forename,
         surname,
         dob,
-        cl.ExactMatch("nhs_number"),
+        nhs,
         cl.ExactMatch("shared_id"),
         cl.ExactMatch("sex"),
-        postcode,
-        address,
+        location,
     ]
 
 
@@ -136,10 +154,11 @@ DETERMINISTIC_RULES = (
     "l.shared_id = r.shared_id",
     "l.given_name = r.given_name AND l.family_name = r.family_name AND l.dob = r.dob",
 )
+# Never block EM on address or postcode alone: people in one household share them, and EM
+# then learns "same household" instead of "same person".
 EM_BLOCKS = (
     ("dob",),
     ("family_phonetic", "given_canonical"),
-    ("postcode",),
 )
 
 
