@@ -76,6 +76,14 @@ def comparisons() -> list[Any]:
             ),
             cll.CustomLevel(_DOB_YEAR_OFF, "Year off by one", base_dialect_str="duckdb"),
             cll.CustomLevel(_DOB_PARTIAL, "Partial date agrees", base_dialect_str="duckdb"),
+            # Records of one person almost never put births a decade apart; a parent and a child
+            # who share a name and a home do. Fixed, as EM cannot tell these apart on its own.
+            cll.CustomLevel(
+                "length(dob_l) >= 4 AND length(dob_r) >= 4 AND "
+                "abs(CAST(substr(dob_l, 1, 4) AS INT) - CAST(substr(dob_r, 1, 4) AS INT)) >= 10",
+                "Born a decade or more apart",
+                base_dialect_str="duckdb",
+            ).configure(m_probability=0.0005, fix_m_probability=True),
             # Fixed for the same reason as NHS numbers: a parent and child who share a name and
             # a home would otherwise teach EM that dates of birth often disagree completely.
             cll.ElseLevel().configure(m_probability=0.01, fix_m_probability=True),
