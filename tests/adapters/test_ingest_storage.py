@@ -9,7 +9,7 @@ from sqlalchemy import Engine, func, select
 
 from sharewell.adapters.db.identity import SqlSourceRecords
 from sharewell.adapters.db.repositories import SqlOrganisations
-from sharewell.adapters.db.tables import SourceRecordRow
+from sharewell.adapters.db.tables import FactRow, SourceRecordRow
 from sharewell.adapters.db.tables_identity import (
     MatchRecordRow,
     QuarantinedRowRow,
@@ -19,7 +19,7 @@ from sharewell.adapters.ingest.files import FileRows
 from sharewell.domain.errors import NotFound, ValidationError
 from sharewell.domain.organisations import Organisation
 from sharewell.domain.vocabulary import OrganisationKind
-from sharewell.services.ingest import ColumnMapping, ingest_people
+from sharewell.services.ingest import ColumnMapping, FactMapping, ingest_facts, ingest_people
 
 MAPPING = ColumnMapping.from_dict(
     {
@@ -176,3 +176,47 @@ def test_json_lines_rows_are_numbered_by_line(store: SqlSourceRecords, tmp_path:
     report = ingest_people(store, FileRows(path), MAPPING, org_code="POL")
     assert report.added == 1
     assert [(p.row_number, p.field) for p in report.problems] == [(2, "date_of_birth"), (3, "row")]
+
+
+FACTS = FactMapping.from_dict(
+    {
+        "kind": "facts",
+        "columns": {
+            "IncidentRef": "fact_id",
+            "PersonRef": "local_id",
+            "Cat": "category",
+            "Type": "code",
+            "When": "occurred_at",
+            "Summary": "summary",
+        },
+        "detail": ["Officer"],
+        "datetime_formats": ["%d/%m/%Y %H:%M"],
+        "codes": {"category": {"CRIME": "criminal_offence"}},
+    }
+)
+FACT_HEADER = "IncidentRef,PersonRef,Cat,Type,When,Summary,Officer\n"
+
+
+def test_facts_land_once_in_utc_and_bad_rows_are_quarantined(
+    engine: Engine, store: SqlSourceRecords, tmp_path: Path
+) -> None:
+    text = (
+        FACT_HEADER
+        + "i1,p1,CRIME,theft,01/07/2026 10:30,Shop theft,PC 12\n"
+        + "i2,p1,weather,rain,01/07/2026 11:00,Wet,\n"
+        + "i3,p2,CRIME,assault,31/13/2026 09:00,Bad date,\n"
+    )
+    path = _write(tmp_path, text, name="incidents.csv")
+    report = ingest_facts(store, FileRows(path), FACTS, org_code="POL")
+    assert (report.added, report.quarantined) == (1, 2)
+    assert {(p.row_number, p.field) for p in report.problems} == {
+        (3, "category"),
+        (4, "occurred_at"),
+    }
+    again = ingest_facts(store, FileRows(path), FACTS, org_code="POL")
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 1)
+    with engine.connect() as conn:
+        row = conn.execute(select(FactRow.__table__)).mappings().one()
+    # 10:30 in London in July is 09:30 UTC.
+    assert row["occurred_at"].replace(tzinfo=None).isoformat() == "2026-07-01T09:30:00"
+    assert row["detail"] == {"Officer": "PC 12"} and row["category"] == "criminal_offence"

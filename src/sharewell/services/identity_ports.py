@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from sharewell.domain.facts import Fact
 from sharewell.domain.identity import PersonEvent
 from sharewell.domain.people import SourceRecord
 
@@ -69,6 +70,22 @@ class SourceRecordStore(Protocol):
 
     def save(self, records: Sequence[IngestedRecord], *, source_name: str) -> list[int]:
         """Insert new records and update changed ones (keeping a version each); their ids."""
+        ...
+
+    def quarantine(self, org_code: str, source_name: str, rows: Sequence[BadRow]) -> None: ...
+
+
+class FactStore(Protocol):
+    """Where ingested facts and the quarantine live."""
+
+    def organisation_exists(self, org_code: str) -> bool: ...
+
+    def fact_hashes(self, org_code: str) -> dict[str, str]:
+        """fact id -> content hash, for one organisation's stored facts."""
+        ...
+
+    def save_facts(self, facts: Sequence[Fact]) -> None:
+        """Insert new facts and replace changed ones."""
         ...
 
     def quarantine(self, org_code: str, source_name: str, rows: Sequence[BadRow]) -> None: ...

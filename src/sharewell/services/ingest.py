@@ -6,15 +6,19 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sharewell.domain import nhs_numbers
 from sharewell.domain.errors import NotFound, ValidationError
+from sharewell.domain.facts import Fact, Location, Sensitivity
 from sharewell.domain.identity import normalise_name, record_fields
 from sharewell.domain.people import PartialDate, Sex, SourceRecord, format_postcode
+from sharewell.domain.times import LONDON
+from sharewell.domain.vocabulary import DataCategory
 from sharewell.services.identity_ports import (
     BadRow,
+    FactStore,
     IngestedRecord,
     RowSource,
     SourceRecordStore,
@@ -317,4 +321,213 @@ def ingest_people(
     flush()
     if progress is not None:
         progress(source.size(), source.size())
+    return report
+
+
+DATETIME_FORMATS = ("%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d")
+FACT_FIELDS = (
+    "fact_id",
+    "local_id",
+    "category",
+    "code",
+    "occurred_at",
+    "summary",
+    "sensitivity",
+    "latitude",
+    "longitude",
+)
+
+
+def fact_key(org_code: str, fact_id: str) -> str:
+    """The stored id of an agency's fact: stable, and short whatever the agency's id."""
+    return "F" + hashlib.sha256(f"{org_code}\x1f{fact_id}".encode()).hexdigest()[:32]
+
+
+def fact_hash(fact: Fact) -> str:
+    """The content hash of a fact (what an unchanged row is recognised by)."""
+    data = {
+        "category": fact.category.value,
+        "code": fact.code,
+        "occurred_at": fact.occurred_at.astimezone(UTC).isoformat(),
+        "summary": fact.summary,
+        "detail": dict(sorted(fact.detail.items())),
+        "sensitivity": fact.sensitivity.value,
+        "location": [fact.location.latitude, fact.location.longitude] if fact.location else None,
+    }
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class FactMapping:
+    """How one agency's file of facts maps onto Sharewell's fact fields (`kind: facts`)."""
+
+    columns: Mapping[str, str]  # Sharewell field -> source column
+    detail: tuple[str, ...] = ()  # source columns kept as the fact's detail
+    datetime_formats: tuple[str, ...] = DATETIME_FORMATS
+    codes: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    encoding: str = "utf-8"
+
+    @classmethod
+    def from_dict(cls, data: Any) -> FactMapping:
+        """Check a facts mapping document; a mistake names the key at fault."""
+        raw = data.get("columns") if isinstance(data, dict) else None
+        if not isinstance(raw, dict) or not raw:
+            raise ValidationError("The mapping needs 'columns'", field="columns")
+        columns: dict[str, str] = {}
+        for source, target in raw.items():
+            if target not in FACT_FIELDS:
+                raise ValidationError(
+                    f"Column {source!r} maps to {target!r}, which is not one of "
+                    f"{', '.join(FACT_FIELDS)}",
+                    field="columns",
+                )
+            columns[str(target)] = str(source)
+        for needed in ("fact_id", "local_id", "category", "occurred_at"):
+            if needed not in columns:
+                raise ValidationError(f"A column must map to {needed}", field="columns")
+        formats = data.get("datetime_formats")
+        return cls(
+            columns=columns,
+            detail=tuple(str(c) for c in data.get("detail", []) or []),
+            datetime_formats=tuple(_as_list(formats)) if formats else DATETIME_FORMATS,
+            codes={
+                str(k): {str(a): str(b) for a, b in v.items()}
+                for k, v in (data.get("codes", {}) or {}).items()
+            },
+            encoding=str(data.get("encoding", "utf-8")),
+        )
+
+    def missing_columns(self, header: Sequence[str]) -> list[str]:
+        """Source columns of required fact fields that the file does not have."""
+        present = set(header)
+        needed = [self.columns[n] for n in ("fact_id", "local_id", "category", "occurred_at")]
+        return [c for c in needed if c not in present]
+
+    def _value(self, row: Mapping[str, Any], name: str) -> str | None:
+        source = self.columns.get(name)
+        raw = row.get(source) if source else None
+        text = str(raw).strip() if raw is not None else ""
+        if not text:
+            return None
+        return self.codes.get(name, {}).get(text, text)
+
+    def _when(self, text: str) -> datetime:
+        for fmt in self.datetime_formats:
+            try:
+                parsed = datetime.strptime(text, fmt)  # noqa: DTZ007 - zone added below
+            except ValueError:
+                continue
+            # Agencies write local times: a time without a zone is London time.
+            local = parsed if parsed.tzinfo else parsed.replace(tzinfo=LONDON)
+            return local.astimezone(UTC)
+        raise ValidationError(
+            f"{text!r} is not a date and time in any of the formats "
+            f"{', '.join(self.datetime_formats)}",
+            field="occurred_at",
+        )
+
+    def to_fact(self, org_code: str, row: Mapping[str, Any]) -> Fact:
+        """One row as a fact, or a ValidationError naming the field at fault."""
+        if "__shape__" in row or "__unreadable__" in row or "__value__" in row:
+            raise ValidationError("The row is not a record of fields", field="row")
+        values = {n: self._value(row, n) for n in FACT_FIELDS}
+        for needed in ("fact_id", "local_id", "category", "occurred_at"):
+            if values[needed] is None:
+                raise ValidationError(f"Required field {needed} is blank", field=needed)
+        try:
+            category = DataCategory(str(values["category"]).lower())
+        except ValueError:
+            raise ValidationError(
+                f"Category {values['category']!r} is not a Sharewell data category",
+                field="category",
+            ) from None
+        try:
+            sensitivity = Sensitivity((values["sensitivity"] or "normal").lower())
+        except ValueError:
+            raise ValidationError(
+                f"Sensitivity {values['sensitivity']!r} is not normal, sensitive or sealed",
+                field="sensitivity",
+            ) from None
+        location = None
+        if values["latitude"] and values["longitude"]:
+            try:
+                location = Location(float(values["latitude"]), float(values["longitude"]))
+            except ValueError:
+                raise ValidationError(
+                    "Latitude or longitude is not a number", field="location"
+                ) from None
+        detail = {
+            c: str(row[c]).strip()
+            for c in self.detail
+            if row.get(c) is not None and str(row[c]).strip()
+        }
+        return Fact(
+            id=fact_key(org_code, str(values["fact_id"])),
+            org_code=org_code,
+            local_id=str(values["local_id"]),
+            category=category,
+            code=values["code"] or "",
+            occurred_at=self._when(str(values["occurred_at"])),
+            summary=values["summary"] or "",
+            detail=detail,
+            sensitivity=sensitivity,
+            location=location,
+        )
+
+
+def ingest_facts(
+    store: FactStore,
+    source: RowSource,
+    mapping: FactMapping,
+    *,
+    org_code: str,
+    progress: Callable[[int, int], None] | None = None,
+) -> IngestReport:
+    """Load an agency's file of facts: good rows land, bad rows are quarantined and reported.
+
+    Re-ingesting the same file changes nothing; a changed fact is updated in place.
+    """
+    if not store.organisation_exists(org_code):
+        raise NotFound(f"Organisation {org_code} is not known to Sharewell", field="org")
+    missing = mapping.missing_columns(source.columns())
+    if missing:
+        raise ValidationError(
+            f"{source.name} has no column {', '.join(repr(m) for m in missing)} "
+            "that the mapping requires",
+            field="columns",
+            line=1,
+        )
+    known = store.fact_hashes(org_code)
+    report = IngestReport(source_name=source.name)
+    pending: list[Fact] = []
+    bad: list[BadRow] = []
+    for raw in source.rows():
+        report.rows += 1
+        try:
+            fact = mapping.to_fact(org_code, raw.values)
+        except ValidationError as exc:
+            problem = BadRow(raw.row_number, exc.message, exc.field, dict(raw.values))
+            bad.append(problem)
+            report.problems.append(problem)
+            report.quarantined += 1
+        else:
+            digest = fact_hash(fact)
+            previous = known.get(fact.id)
+            if previous == digest:
+                report.unchanged += 1
+            else:
+                report.added += previous is None
+                report.updated += previous is not None
+                known[fact.id] = digest
+                pending.append(fact)
+        if len(pending) >= BATCH:
+            store.save_facts(pending)
+            pending.clear()
+        if progress is not None and report.rows % 1000 == 0:
+            progress(source.position(), source.size())
+    if pending:
+        store.save_facts(pending)
+    if bad:
+        store.quarantine(org_code, source.name, bad)
     return report

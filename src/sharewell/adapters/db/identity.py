@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC
 from typing import Any
 
 from sqlalchemy import Engine, and_, delete, func, insert, or_, select, update
 
-from sharewell.adapters.db.tables import OrganisationRow, SourceRecordRow
+from sharewell.adapters.db.tables import FactRow, OrganisationRow, SourceRecordRow
 from sharewell.adapters.db.tables_identity import (
     MatchRecordRow,
     PersonEventRow,
@@ -21,11 +22,13 @@ from sharewell.adapters.db.tables_identity import (
 )
 from sharewell.adapters.linkage.features import MATCH_COLUMNS, PREDICTION_BLOCKS, match_row
 from sharewell.domain.errors import NotFound, ValidationError
+from sharewell.domain.facts import Fact, Location, Sensitivity
 from sharewell.domain.identity import PersonEvent, record_fields
 from sharewell.domain.people import PartialDate, Sex, SourceRecord
 from sharewell.domain.times import utcnow
+from sharewell.domain.vocabulary import DataCategory
 from sharewell.services.identity_ports import BadRow, IngestedRecord, ScoredPair
-from sharewell.services.ingest import record_hash
+from sharewell.services.ingest import fact_hash, record_hash
 
 _CHUNK = 500
 
@@ -74,6 +77,27 @@ def source_record(row: Mapping[str, Any]) -> SourceRecord:
         nhs_number=row["nhs_number"],
         address=row["address"],
         postcode=row["postcode"],
+    )
+
+
+def _fact(row: Mapping[str, Any]) -> Fact:
+    occurred = row["occurred_at"]
+    if occurred.tzinfo is None:  # SQLite hands back naive UTC
+        occurred = occurred.replace(tzinfo=UTC)
+    location = None
+    if row["latitude"] is not None and row["longitude"] is not None:
+        location = Location(row["latitude"], row["longitude"])
+    return Fact(
+        id=row["id"],
+        org_code=row["org_code"],
+        local_id=row["local_id"],
+        category=DataCategory(row["category"]),
+        code=row["code"],
+        occurred_at=occurred,
+        summary=row["summary"],
+        detail=dict(row["detail"] or {}),
+        sensitivity=Sensitivity(row["sensitivity"]),
+        location=location,
     )
 
 
@@ -201,6 +225,37 @@ class SqlSourceRecords:
             fresh = [v for v in values if v["raw_hash"] not in known]
             if fresh:
                 conn.execute(insert(QuarantinedRowRow), fresh)
+
+    def fact_hashes(self, org_code: str) -> dict[str, str]:
+        query = select(FactRow.__table__).where(FactRow.org_code == org_code)
+        with self._engine.connect() as conn:
+            return {
+                row["id"]: fact_hash(_fact(dict(row))) for row in conn.execute(query).mappings()
+            }
+
+    def save_facts(self, facts: Sequence[Fact]) -> None:
+        with self._engine.begin() as conn:
+            for chunk in _chunks(facts):
+                conn.execute(delete(FactRow).where(FactRow.id.in_([f.id for f in chunk])))
+                conn.execute(
+                    insert(FactRow),
+                    [
+                        {
+                            "id": f.id,
+                            "org_code": f.org_code,
+                            "local_id": f.local_id,
+                            "category": f.category.value,
+                            "code": f.code,
+                            "occurred_at": f.occurred_at,
+                            "summary": f.summary,
+                            "detail": dict(f.detail),
+                            "sensitivity": f.sensitivity.value,
+                            "latitude": f.location.latitude if f.location else None,
+                            "longitude": f.location.longitude if f.location else None,
+                        }
+                        for f in chunk
+                    ],
+                )
 
     def quarantined(self, org_code: str) -> list[dict[str, Any]]:
         """The quarantined rows of one organisation, oldest first."""

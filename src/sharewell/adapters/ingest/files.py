@@ -14,13 +14,13 @@ import yaml
 
 from sharewell.domain.errors import ValidationError
 from sharewell.services.identity_ports import RawRow
-from sharewell.services.ingest import ColumnMapping
+from sharewell.services.ingest import ColumnMapping, FactMapping
 
 _CHUNK = 1 << 20
 
 
-def load_mapping(path: Path) -> ColumnMapping:
-    """A column mapping from its YAML file; a clear error when it cannot be read."""
+def load_mapping(path: Path) -> ColumnMapping | FactMapping:
+    """A people or facts mapping from its YAML file; a clear error when it cannot be read."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -29,6 +29,8 @@ def load_mapping(path: Path) -> ColumnMapping:
         raise ValidationError(
             f"Mapping file {path} is not valid YAML: {exc}", field="mapping"
         ) from None
+    if isinstance(data, dict) and data.get("kind") == "facts":
+        return FactMapping.from_dict(data)
     return ColumnMapping.from_dict(data)
 
 

@@ -32,11 +32,11 @@ def ingest(
         bool, typer.Option(help="Match new and changed records on arrival (needs a model)")
     ] = True,
 ) -> None:
-    """Load an agency's person records; bad rows are quarantined and listed."""
+    """Load an agency's person records or facts; bad rows are quarantined and listed."""
     from sharewell.adapters.ingest.files import FileRows, load_mapping
     from sharewell.bootstrap import build, build_identity
     from sharewell.services.identity import match_on_arrival
-    from sharewell.services.ingest import ingest_people
+    from sharewell.services.ingest import FactMapping, ingest_facts, ingest_people
 
     settings = _settings()
     column_mapping = load_mapping(mapping)
@@ -57,9 +57,22 @@ def ingest(
             def report_progress(done: int, total: int) -> None:
                 progress.update(task, completed=done, total=total)
 
-            report = ingest_people(
-                identity.records, source, column_mapping, org_code=org, progress=report_progress
-            )
+            if isinstance(column_mapping, FactMapping):
+                report = ingest_facts(
+                    identity.records,
+                    source,
+                    column_mapping,
+                    org_code=org,
+                    progress=report_progress,
+                )
+            else:
+                report = ingest_people(
+                    identity.records,
+                    source,
+                    column_mapping,
+                    org_code=org,
+                    progress=report_progress,
+                )
         console.print(
             f"{report.rows} rows: {report.added} added, {report.updated} updated, "
             f"{report.unchanged} unchanged, {report.quarantined} quarantined; "
@@ -71,7 +84,12 @@ def ingest(
             console.print(f"  row {problem.row_number}{where}: {problem.reason}", highlight=False)
         if len(report.problems) > 50:
             console.print(f"  ... and {len(report.problems) - 50} more (see quarantined_rows)")
-        if match and report.changed_record_ids and identity.people.links():
+        if (
+            match
+            and not isinstance(column_mapping, FactMapping)
+            and report.changed_record_ids
+            and identity.people.links()
+        ):
             outcomes: dict[str, int] = {}
             for record_id in report.changed_record_ids:
                 outcome = match_on_arrival(
