@@ -319,3 +319,20 @@ def test_explain_shows_the_waterfall(world: World) -> None:
     assert steps["dob"]["level"] == "Exact match on dob"
     total = sum(s["match_weight"] for s in found.pairs[0].waterfall)
     assert total == pytest.approx(found.pairs[0].match_weight, abs=0.01)
+
+
+@pytest.mark.slow
+def test_the_same_batch_link_runs_on_local_spark(world: World, tmp_path: Path) -> None:
+    pytest.importorskip("pyspark")
+    from sharewell.adapters.linkage.engine import SplinkLinkage
+
+    spark = SplinkLinkage(world.identity.records, tmp_path / "spark-models", backend="spark")
+    result = spark.link_all(
+        threshold=0.95, review_lower=0.5, forced_matches=[], forced_non_matches=[], train=True
+    )
+    assert Path(result.model_path).name == "linkage-v1.json"
+    ids = world.record_ids()
+    truth_of = {rid: world.truth[key] for key, rid in ids.items()}
+    truth_people = [{truth_of[r] for r in cluster} for cluster in result.clusters]
+    assert all(len(people) == 1 for people in truth_people)
+    assert len(result.clusters) == PEOPLE

@@ -109,12 +109,12 @@ class SplinkLinkage:
         if self._backend == "spark":
             from sharewell.adapters.linkage.spark import spark_api
 
-            return spark_api()
+            return spark_api(self._model_dir / "spark-checkpoints")
         return DuckDBAPI()
 
     def train(self, table: pa.Table, db_api: Any) -> tuple[Linker, Path]:
         """Estimate the model on `table` and save it as the next version."""
-        sdf = db_api.register(_for_backend(table, self._backend), table_name="records")
+        sdf = db_api.register(_for_backend(table, db_api), table_name="records")
         linker = Linker(sdf, model.settings(), log_level=None)
         linker.training.estimate_probability_two_random_records_match(
             list(model.DETERMINISTIC_RULES), recall=0.7
@@ -172,7 +172,7 @@ class SplinkLinkage:
             linker, path = self.train(table, db_api)
         else:
             path = latest[1]
-            sdf = db_api.register(_for_backend(table, self._backend), table_name="records")
+            sdf = db_api.register(_for_backend(table, db_api), table_name="records")
             linker = Linker(sdf, str(path), log_level=None)
         seconds["train"] = time.perf_counter() - start
         self.last_model_path = path
@@ -293,9 +293,11 @@ class SplinkLinkage:
         return pairs[0]
 
 
-def _for_backend(table: pa.Table, backend: str) -> Any:
-    if backend == "spark":
-        return table.to_pandas()
+def _for_backend(table: pa.Table, db_api: Any) -> Any:
+    spark = getattr(db_api, "spark", None)
+    if spark is not None:
+        # Spark 4 reads an Arrow table directly, keeping its types (list columns, all-null columns).
+        return spark.createDataFrame(table)
     return table
 
 
