@@ -231,12 +231,18 @@ def synthetic(loader: Any, work: Path, people: int) -> tuple[dict[str, Any], Pat
     return result, folder / "models"
 
 
-def realtime(loader: Any, work: Path, records: int, model_dir: Path) -> dict[str, Any]:
+def realtime(
+    loader: Any, work: Path, records: int, model_dir: Path, *, reuse: bool = False
+) -> dict[str, Any]:
     """One new record at a time against `records` stored records: latency and best-match."""
     folder = work / "realtime"
     people = max(1000, int(records / 1.82))
     start = time.perf_counter()
-    url, engine = _synthetic_db(loader, folder, people, seed=99)
+    if reuse and (folder / "anyshire.db").exists():
+        url = f"sqlite:///{folder / 'anyshire.db'}"
+        engine = make_engine(url)
+    else:
+        url, engine = _synthetic_db(loader, folder, people, seed=99)
     generate_seconds = time.perf_counter() - start
     shutil.copytree(model_dir, folder / "models", dirs_exist_ok=True)
     identity = build_identity(Settings(database_url=url, model_dir=folder / "models"), engine)
@@ -300,6 +306,9 @@ def main() -> None:
     parser.add_argument("--skip-realtime", action="store_true")
     parser.add_argument("--demo-src", default=None, help="src folder holding the demo generator")
     parser.add_argument("--workdir", default=None)
+    parser.add_argument(
+        "--reuse-realtime-db", action="store_true", help="reuse the workdir's million records"
+    )
     args = parser.parse_args()
     work = Path(args.workdir or tempfile.mkdtemp(prefix="sharewell-linkage-"))
     out: dict[str, Any] = {"benchmark": "linkage", "threshold": DEFAULT_THRESHOLD}
@@ -314,11 +323,15 @@ def main() -> None:
     else:
         if not args.skip_synthetic:
             out["synthetic"], model_dir = synthetic(loader, work, args.people)
+        elif (work / "synthetic" / "models").exists():
+            model_dir = work / "synthetic" / "models"
         if not args.skip_realtime:
             if model_dir is None:
                 out["realtime"] = "not measured: needs the synthetic run's model"
             else:
-                out["realtime"] = realtime(loader, work, args.realtime_records, model_dir)
+                out["realtime"] = realtime(
+                    loader, work, args.realtime_records, model_dir, reuse=args.reuse_realtime_db
+                )
     checks: dict[str, bool] = {}
     if isinstance(out.get("febrl4"), dict):
         checks["febrl4_precision"] = out["febrl4"]["precision"] >= TARGETS["febrl4_precision"]

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC
 from typing import Any
 
-from sqlalchemy import Engine, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Engine, delete, func, insert, select, union_all, update
 
 from sharewell.adapters.db.tables import FactRow, OrganisationRow, SourceRecordRow
 from sharewell.adapters.db.tables_identity import (
@@ -20,7 +20,12 @@ from sharewell.adapters.db.tables_identity import (
     ReviewPairRow,
     SourceRecordVersionRow,
 )
-from sharewell.adapters.linkage.features import MATCH_COLUMNS, PREDICTION_BLOCKS, match_row
+from sharewell.adapters.linkage.features import (
+    BROAD_BLOCKS,
+    MATCH_COLUMNS,
+    PREDICTION_BLOCKS,
+    match_row,
+)
 from sharewell.domain.errors import NotFound, ValidationError
 from sharewell.domain.facts import Fact, Location, Sensitivity
 from sharewell.domain.identity import PersonEvent, record_fields
@@ -333,26 +338,46 @@ class SqlSourceRecords:
             )
         return dict(row) if row else None
 
-    def candidates(self, probe: Mapping[str, Any], limit: int = 200) -> list[dict[str, Any]]:
-        """Stored match records sharing a blocking key with `probe` (all indexed lookups)."""
+    def candidates(
+        self,
+        probe: Mapping[str, Any],
+        limit: int = 50,
+        per_broad_rule: int = 10,
+        per_rule: int = 100,
+    ) -> list[dict[str, Any]]:
+        """Stored match records sharing a blocking key with `probe` (each rule an indexed lookup).
+
+        Broad rules (birth year with one name, first letters of the names) return at most
+        `per_broad_rule` records each, so a common name does not flood the scorer; when there
+        are more than `limit`, those sharing the most keys with the probe are kept.
+        """
         t = MatchRecordRow
-        keys = []
+        parts = []
         for rule in PREDICTION_BLOCKS:
             values = [probe.get(probe_column) for probe_column, _ in rule]
             if any(v is None or v == "" for v in values):
                 continue
-            keys.append(
-                and_(
-                    *(getattr(t, column) == v for (_, column), v in zip(rule, values, strict=True))
-                )
+            query = select(t.record_id).where(
+                *(getattr(t, column) == v for (_, column), v in zip(rule, values, strict=True))
             )
-        if not keys:
+            if probe.get("record_id") is not None:
+                query = query.where(t.record_id != probe["record_id"])
+            query = query.limit(per_broad_rule if rule in BROAD_BLOCKS else per_rule)
+            parts.append(select(query.subquery().c.record_id))
+        if not parts:
             return []
-        query = select(t).where(or_(*keys))
-        if probe.get("record_id") is not None:
-            query = query.where(t.record_id != probe["record_id"])
+        # Records sharing more blocking keys with the probe come first when the list is cut.
+        hits = union_all(*parts).subquery()
+        ranked = (
+            select(hits.c.record_id)
+            .group_by(hits.c.record_id)
+            .order_by(func.count().desc(), hits.c.record_id)
+            .limit(limit)
+        )
         with self._engine.connect() as conn:
-            return [dict(r) for r in conn.execute(query.limit(limit)).mappings()]
+            ids = list(conn.execute(ranked).scalars())
+            found = conn.execute(select(t).where(t.record_id.in_(ids))).mappings()
+            return [dict(r) for r in found]
 
 
 class SqlPeople:

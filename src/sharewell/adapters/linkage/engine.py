@@ -93,7 +93,7 @@ class SplinkLinkage:
         model_dir: Path,
         *,
         backend: str = "duckdb",
-        max_candidates: int = 200,
+        max_candidates: int = 50,
     ) -> None:
         self._records = records
         self._model_dir = model_dir
@@ -361,6 +361,8 @@ class _RealtimeScorer:
         con = self._db_api._con
         con.register("sharewell_rt_left", seed)
         con.register("sharewell_rt_right", seed)
+        # One thread: a few hundred rows are scored faster without fanning out.
+        con.execute("SET threads = 1")
         con.execute("PREPARE sharewell_score AS " + sql)
         self._prepared = True
 
@@ -393,7 +395,9 @@ class _RealtimeScorer:
         with self._lock:
             con.register("sharewell_rt_left", self._with_tf([probe]))
             con.register("sharewell_rt_right", self._with_tf(candidates))
-            rows = con.sql("EXECUTE sharewell_score").to_arrow_table().to_pylist()
+            cursor = con.execute("EXECUTE sharewell_score")
+            names = [d[0] for d in cursor.description or ()]
+            rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
         pairs = [
             ScoredPair(
                 int(row["unique_id_l"]),

@@ -40,6 +40,16 @@ def blocking_rule_sql(rule: tuple[tuple[str, str], ...]) -> str:
     return " AND ".join(f"l.{a} = r.{b}" for a, b in rule)
 
 
+# Rules that can match many records in a large partnership (common names): real-time lookup caps
+# what each returns.
+BROAD_BLOCKS = frozenset(
+    {
+        (("given_canonical", "given_canonical"), ("dob_year", "dob_year")),
+        (("family_phonetic", "family_phonetic"), ("dob_year", "dob_year")),
+        (("name_initials", "name_initials"),),
+    }
+)
+
 MATCH_COLUMNS = (
     "record_id",
     "org_code",
