@@ -220,3 +220,53 @@ def test_facts_land_once_in_utc_and_bad_rows_are_quarantined(
     # 10:30 in London in July is 09:30 UTC.
     assert row["occurred_at"].replace(tzinfo=None).isoformat() == "2026-07-01T09:30:00"
     assert row["detail"] == {"Officer": "PC 12"} and row["category"] == "criminal_offence"
+
+
+def test_bulk_loaded_records_get_match_records_once(
+    engine: Engine, store: SqlSourceRecords
+) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            SourceRecordRow.__table__.insert(),
+            [
+                {
+                    "org_code": "POL",
+                    "local_id": "b1",
+                    "given_name": "Bill",
+                    "family_name": "Khan",
+                    "dob_year": 1980,
+                    "dob_month": 2,
+                    "dob_day": 30,
+                    "sex": "male",
+                    "nhs_number": "9434765919",
+                    "nhs_number_valid": True,
+                    "address": "1 High St",
+                    "postcode": "AY1 2AB",
+                },
+                {
+                    "org_code": "POL",
+                    "local_id": "b2",
+                    "given_name": "Ann",
+                    "family_name": "Lee",
+                    "dob_year": None,
+                    "dob_month": None,
+                    "dob_day": None,
+                    "sex": "unknown",
+                    "nhs_number": None,
+                    "nhs_number_valid": False,
+                    "address": None,
+                    "postcode": None,
+                },
+            ],
+        )
+    assert store.backfill_match_records() == 2
+    assert store.backfill_match_records() == 0
+    with engine.connect() as conn:
+        rows = {
+            r["given_name"]: r for r in conn.execute(select(MatchRecordRow.__table__)).mappings()
+        }
+    assert rows["bill"]["given_canonical"] == "william"
+    assert rows["bill"]["dob"] is None  # 30 February cannot be a date of birth
+    assert rows["bill"]["postcode_sector"] == "AY1 2"
+    assert rows["ann"]["sex"] is None
+    assert [v["version"] for v in store.versions("POL", "b1")] == [1]

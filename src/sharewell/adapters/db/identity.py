@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Engine, delete, func, insert, select, union_all, update
 
+from sharewell.adapters.db.bulk import bulk_insert
 from sharewell.adapters.db.tables import FactRow, OrganisationRow, SourceRecordRow
 from sharewell.adapters.db.tables_identity import (
     MatchRecordRow,
@@ -36,6 +37,7 @@ from sharewell.services.identity_ports import BadRow, IngestedRecord, ScoredPair
 from sharewell.services.ingest import fact_hash, record_hash
 
 _CHUNK = 500
+MATCH_TABLE_COLUMNS = tuple(c.name for c in MatchRecordRow.__table__.columns)
 
 
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
@@ -294,6 +296,16 @@ class SqlSourceRecords:
         )
         now = utcnow()
         count = 0
+        match_table = MatchRecordRow.__table__
+        version_table = SourceRecordVersionRow.__table__
+        version_columns = (
+            "record_id",
+            "version",
+            "content_hash",
+            "data",
+            "source_name",
+            "recorded_at",
+        )
         with self._engine.begin() as conn:
             rows = conn.execute(query).mappings().all()
             for chunk in _chunks(rows, 20_000):
@@ -302,19 +314,14 @@ class SqlSourceRecords:
                 for row in chunk:
                     record = source_record(row)
                     digest = record_hash(record, None)
-                    matches.append(match_row(row["id"], record, digest, None))
+                    features = match_row(row["id"], record, digest, None)
+                    matches.append(tuple(features[c] for c in MATCH_TABLE_COLUMNS))
                     versions.append(
-                        {
-                            "record_id": row["id"],
-                            "version": 1,
-                            "content_hash": digest,
-                            "data": dict(record_fields(record)),
-                            "source_name": "bulk load",
-                            "recorded_at": now,
-                        }
+                        (row["id"], 1, digest, dict(record_fields(record)), "bulk load", now)
                     )
-                conn.execute(insert(MatchRecordRow), matches)
-                conn.execute(insert(SourceRecordVersionRow), versions)
+                # COPY on PostgreSQL, one prepared executemany on SQLite: bulk loads are large.
+                bulk_insert(conn, match_table, MATCH_TABLE_COLUMNS, matches)  # type: ignore[arg-type]
+                bulk_insert(conn, version_table, version_columns, versions)  # type: ignore[arg-type]
                 count += len(matches)
         return count
 
