@@ -66,7 +66,6 @@ class MatchRecordRow(Base):
     middle_names: Mapped[str | None] = mapped_column(String(200))
     family_name: Mapped[str | None] = mapped_column(String(120))
     family_phonetic: Mapped[str | None] = mapped_column(String(20))
-    name_initials: Mapped[str | None] = mapped_column(String(5), index=True)
     dob: Mapped[str | None] = mapped_column(String(10))
     dob_year: Mapped[int | None] = mapped_column(Integer)
     sex: Mapped[str | None] = mapped_column(String(10))

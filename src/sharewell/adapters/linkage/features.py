@@ -31,7 +31,6 @@ PREDICTION_BLOCKS: tuple[tuple[tuple[str, str], ...], ...] = (
     (("postcode", "postcode"), ("given_canonical", "given_canonical")),
     (("postcode", "postcode"), ("family_phonetic", "family_phonetic")),
     (("given_name", "family_name"), ("family_name", "given_name")),  # names swapped
-    (("name_initials", "name_initials"),),  # first two letters of each name
 )
 
 
@@ -46,7 +45,6 @@ BROAD_BLOCKS = frozenset(
     {
         (("given_canonical", "given_canonical"), ("dob_year", "dob_year")),
         (("family_phonetic", "family_phonetic"), ("dob_year", "dob_year")),
-        (("name_initials", "name_initials"),),
     }
 )
 
@@ -59,7 +57,6 @@ MATCH_COLUMNS = (
     "middle_names",
     "family_name",
     "family_phonetic",
-    "name_initials",
     "dob",
     "dob_year",
     "sex",
@@ -132,7 +129,6 @@ def match_row(
         "middle_names": match_key(record.middle_names),
         "family_name": family,
         "family_phonetic": phonetic(family),
-        "name_initials": (given[:2] + "/" + family[:2]) if given and family else None,
         "dob": record.date_of_birth.isoformat() if record.date_of_birth else None,
         "dob_year": record.date_of_birth.year if record.date_of_birth else None,
         "sex": None if record.sex.value == "unknown" else record.sex.value,

@@ -73,7 +73,6 @@ def upgrade() -> None:
         sa.Column("middle_names", sa.String(length=200), nullable=True),
         sa.Column("family_name", sa.String(length=120), nullable=True),
         sa.Column("family_phonetic", sa.String(length=20), nullable=True),
-        sa.Column("name_initials", sa.String(length=5), nullable=True),
         sa.Column("dob", sa.String(length=10), nullable=True),
         sa.Column("dob_year", sa.Integer(), nullable=True),
         sa.Column("sex", sa.String(length=10), nullable=True),
@@ -104,9 +103,6 @@ def upgrade() -> None:
             unique=False,
         )
         batch_op.create_index("ix_match_records_nhs", ["nhs_number"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_match_records_name_initials"), ["name_initials"], unique=False
-        )
         batch_op.create_index(
             "ix_match_records_postcode_given", ["postcode", "given_canonical"], unique=False
         )
@@ -203,7 +199,6 @@ def downgrade() -> None:
     op.drop_table("person_links")
     with op.batch_alter_table("match_records", schema=None) as batch_op:
         batch_op.drop_index("ix_match_records_swapped")
-        batch_op.drop_index(batch_op.f("ix_match_records_name_initials"))
         batch_op.drop_index("ix_match_records_shared")
         batch_op.drop_index("ix_match_records_sector_surname")
         batch_op.drop_index("ix_match_records_postcode_given")
