@@ -122,13 +122,14 @@ def match_on_arrival(
     becomes a new person and the pair is queued for review; otherwise a new person.
     """
     _check_thresholds(threshold, review_lower)
-    links = people.links()
     matches, non_matches = review.decisions()
     blocked = {(min(a, b), max(a, b)) for a, b in non_matches}
     forced = {(min(a, b), max(a, b)) for a, b in matches}
+    candidates = engine.score_new(record_id)
+    links = people.person_of([p.record_r for p in candidates])
     scored = [
         p
-        for p in engine.score_new(record_id)
+        for p in candidates
         if p.record_r in links
         and (min(p.record_l, p.record_r), max(p.record_l, p.record_r)) not in blocked
     ]
@@ -211,6 +212,8 @@ def explain_person(engine: LinkageEngine, people: PeopleRegister, person_id: str
         raise NotFound(f"Person {person_id} has no records", field="person")
     pairs: list[ScoredPair] = []
     ids = [int(r["id"]) for r in records]
+    # Each pair is scored once: beyond 20 records the explanation covers the first 20.
+    ids = ids[:20]
     for index, record in enumerate(ids[1:], start=1):
         scored = [engine.explain(other, record) for other in ids[:index]]
         pairs.append(max(scored, key=lambda p: p.match_weight))

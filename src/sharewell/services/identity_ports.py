@@ -149,6 +149,12 @@ class PeopleRegister(Protocol):
 
     def merged_into(self) -> dict[str, str]: ...
 
+    def person_of(self, record_ids: Sequence[int]) -> dict[int, str]:
+        """record id -> person id for the given records that are linked."""
+        ...
+
+    def has_people(self) -> bool: ...
+
     def apply(
         self,
         *,

@@ -399,6 +399,20 @@ class SqlPeople:
                 conn.execute(select(PersonLinkRow.record_id, PersonLinkRow.person_id)).all()
             )
 
+    def person_of(self, record_ids: Sequence[int]) -> dict[int, str]:
+        found: dict[int, str] = {}
+        with self._engine.connect() as conn:
+            for chunk in _chunks(list(record_ids)):
+                query = select(PersonLinkRow.record_id, PersonLinkRow.person_id).where(
+                    PersonLinkRow.record_id.in_(chunk)
+                )
+                found.update({int(r): str(p) for r, p in conn.execute(query)})
+        return found
+
+    def has_people(self) -> bool:
+        with self._engine.connect() as conn:
+            return conn.execute(select(PersonLinkRow.record_id).limit(1)).first() is not None
+
     def merged_into(self) -> dict[str, str]:
         with self._engine.connect() as conn:
             rows = conn.execute(

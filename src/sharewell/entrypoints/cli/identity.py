@@ -88,7 +88,7 @@ def ingest(
             match
             and not isinstance(column_mapping, FactMapping)
             and report.changed_record_ids
-            and identity.people.links()
+            and identity.people.has_people()
         ):
             outcomes: dict[str, int] = {}
             for record_id in report.changed_record_ids:
