@@ -173,7 +173,7 @@ class SplinkLinkage:
         else:
             path = latest[1]
             sdf = db_api.register(_for_backend(table, db_api), table_name="records")
-            linker = Linker(sdf, str(path), log_level=None)
+            linker = Linker(sdf, model.load_model(path), log_level=None)
         seconds["train"] = time.perf_counter() - start
         self.last_model_path = path
         start = time.perf_counter()
@@ -306,7 +306,7 @@ class _RealtimeScorer:
 
     def __init__(self, model_path: Path) -> None:
         self.model_path = model_path
-        self._json = json.loads(model_path.read_text(encoding="utf-8"))
+        self._json = model.load_model(model_path)
         self._labels = level_labels(self._json)
         self._prior = float(self._json["probability_two_random_records_match"])
         tf_file = _tf_path(model_path)

@@ -210,6 +210,17 @@ def input_rows_from_dicts(rows: Sequence[dict[str, Any]]) -> pa.Table:
     return input_table({name: [r.get(name) for r in rows] for name in MATCH_COLUMNS})
 
 
+def load_model(path: Path) -> dict[str, Any]:
+    """A saved model, with today's blocking rules: they decide which pairs are scored, are not
+    trained, and must match the columns and SQL indexes this version of Sharewell has."""
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    data["blocking_rules_to_generate_predictions"] = [
+        {"blocking_rule": blocking_rule_sql(rule), "sql_dialect": "duckdb"}
+        for rule in PREDICTION_BLOCKS
+    ]
+    return data
+
+
 def latest_model(model_dir: Path) -> tuple[int, Path] | None:
     """The newest saved model (version, path), or None."""
     found = []
