@@ -16,22 +16,17 @@ from typing import Any
 import yaml
 from fastapi.testclient import TestClient
 from sqlalchemy import (
-    Column,
     Engine,
-    Float,
-    MetaData,
-    String,
     Table,
     func,
     insert,
-    inspect,
     select,
 )
-from sqlalchemy import DateTime as SaDateTime
-from sqlalchemy import Integer as SaInteger
 
+from sharewell.adapters.db.identity import SqlSourceRecords
 from sharewell.adapters.db.migrate import upgrade
 from sharewell.adapters.db.tables import FactRow, SourceRecordRow, TruthRecordRow
+from sharewell.adapters.db.tables_identity import PersonLinkRow
 from sharewell.adapters.synthetic.accounts import DEMO_PASSWORD
 from sharewell.adapters.synthetic.generator import DemoConfig
 from sharewell.adapters.synthetic.loader import load_demo_data
@@ -51,20 +46,9 @@ DSL_EMAIL = "dsl@sch6.anyshire.example"
 
 
 def _person_links(engine: Engine) -> Table:
-    meta = MetaData()
-    links = Table(
-        "person_links",
-        meta,
-        Column("record_id", SaInteger, primary_key=True),
-        Column("person_id", String(40)),
-        Column("method", String(12)),
-        Column("match_probability", Float),
-        Column("linked_at", SaDateTime(timezone=True)),
-    )
-    # The identity area's migration makes this table once that area is merged.
-    if not inspect(engine).has_table("person_links"):
-        meta.create_all(engine)
-    return links
+    del engine  # made by the identity migration
+    table: Table = PersonLinkRow.__table__  # type: ignore[assignment]
+    return table
 
 
 def link_by_truth(engine: Engine) -> None:
@@ -148,6 +132,7 @@ def demo_partnership(settings: Settings, *, people: int = 300) -> tuple[Containe
     upgrade(container.engine)
     load_demo_data(container.engine, DemoConfig(people=people, seed=5, as_of=AS_OF))
     link_by_truth(container.engine)
+    SqlSourceRecords(container.engine).backfill_match_records()
     sign_charter(container)
     scenario = Scenario(
         patient=_person_with(container.engine, "GP1", "ACU", None),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -14,19 +15,25 @@ from sharewell.adapters.db.audit_log import SqlAuditLog, SqlAuditReader
 from sharewell.adapters.db.engine import check_reachable, make_engine
 from sharewell.adapters.db.fact_reads import SqlFactReader
 from sharewell.adapters.db.governance import SqlGovernance
+from sharewell.adapters.db.identity import SqlPeople, SqlReviewQueue, SqlSourceRecords
 from sharewell.adapters.db.people_reads import SqlPersonDirectory
 from sharewell.adapters.db.repositories import SqlOrganisations, SqlPractitioners
 from sharewell.adapters.db.risk_repositories import SqlCalibrationStore, SqlRiskRecords
 from sharewell.adapters.geo.engine import H3GiStarEngine
+from sharewell.adapters.linkage.features import canonical_forename, phonetic
 from sharewell.config import Settings
 from sharewell.domain.access import AccessDecision, AccessRequest
 from sharewell.domain.accounts import LockoutPolicy
+from sharewell.domain.identity import match_key
 from sharewell.services import governance as governance_service
 from sharewell.services.accounts import Accounts
 from sharewell.services.disclosure import DisclosureGate
 from sharewell.services.governance import Actor
 from sharewell.services.hotspots import Hotspots
 from sharewell.services.joint_risk import RiskCalibrations
+
+if TYPE_CHECKING:
+    from sharewell.adapters.linkage.engine import SplinkLinkage
 
 
 @dataclass
@@ -98,10 +105,37 @@ def build(settings: Settings, *, check: bool = True) -> Container:
         audit=audit,
         audit_reader=SqlAuditReader(engine),
         disclosure=DisclosureGate(
-            directory=SqlPersonDirectory(engine),
+            directory=SqlPersonDirectory(
+                engine,
+                forename_group=lambda word: canonical_forename(match_key(word)),
+                surname_key=lambda word: phonetic(match_key(word)),
+            ),
             facts=SqlFactReader(engine),
             decide=decide,
             audit=audit,
             org_names=lambda: {o.code: o.name for o in organisations.list()},
         ),
+    )
+
+
+@dataclass
+class Identity:
+    """The identity services' adapters: records, people, review queue and the linkage engine."""
+
+    records: SqlSourceRecords
+    people: SqlPeople
+    review: SqlReviewQueue
+    linkage: SplinkLinkage
+
+
+def build_identity(settings: Settings, engine: Engine, *, backend: str = "duckdb") -> Identity:
+    """Wire identity (Splink is imported only here, when a command needs it)."""
+    from sharewell.adapters.linkage.engine import SplinkLinkage
+
+    records = SqlSourceRecords(engine)
+    return Identity(
+        records=records,
+        people=SqlPeople(engine),
+        review=SqlReviewQueue(engine),
+        linkage=SplinkLinkage(records, settings.model_dir, backend=backend),
     )

@@ -51,6 +51,15 @@ class Settings(BaseSettings):
         le=1.0,
         description="While entries arrive, a tree head is signed at least this often",
     )
+    model_dir: Path = Field(
+        default=Path("./var/models"), description="Where linkage models are saved (versioned)"
+    )
+    link_threshold: float = Field(
+        default=0.95, gt=0, le=1, description="Match probability at which records are linked"
+    )
+    review_lower: float = Field(
+        default=0.5, gt=0, le=1, description="Pairs from here up to the threshold go to review"
+    )
 
     @property
     def is_sqlite(self) -> bool:

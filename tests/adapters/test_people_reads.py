@@ -4,33 +4,20 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Column, Engine, Float, MetaData, String, Table, insert, inspect
-from sqlalchemy import DateTime as SaDateTime
-from sqlalchemy import Integer as SaInteger
+from sqlalchemy import Engine, Table, insert
 
 from sharewell.adapters.db.people_reads import SqlPersonDirectory
 from sharewell.adapters.db.tables import OrganisationRow, SourceRecordRow
+from sharewell.adapters.db.tables_identity import PersonLinkRow
 from sharewell.services.disclosure import PersonQuery
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 
 
 def _person_links(engine: Engine) -> Table:
-    # The identity area's migration creates person_links; until that area is merged into this
-    # branch the test makes the same columns itself.
-    meta = MetaData()
-    links = Table(
-        "person_links",
-        meta,
-        Column("record_id", SaInteger, primary_key=True),
-        Column("person_id", String(40)),
-        Column("method", String(12)),
-        Column("match_probability", Float),
-        Column("linked_at", SaDateTime(timezone=True)),
-    )
-    if not inspect(engine).has_table("person_links"):
-        meta.create_all(engine)
-    return links
+    del engine  # made by the identity migration
+    table: Table = PersonLinkRow.__table__  # type: ignore[assignment]
+    return table
 
 
 def _load(engine: Engine) -> None:
@@ -97,3 +84,21 @@ def test_household_is_the_others_at_the_same_address(engine: Engine) -> None:
     directory = SqlPersonDirectory(engine)
     assert directory.household_of("p1") == ["p2"]
     assert directory.household_of("p3") == []
+
+
+def test_search_on_the_identity_index_tolerates_typos_and_nicknames(engine: Engine) -> None:
+    from sharewell.adapters.db.identity import SqlSourceRecords
+    from sharewell.adapters.linkage.features import canonical_forename, phonetic
+    from sharewell.domain.identity import match_key
+
+    _load(engine)
+    SqlSourceRecords(engine).backfill_match_records()
+    directory = SqlPersonDirectory(
+        engine,
+        forename_group=lambda w: canonical_forename(match_key(w)),
+        surname_key=lambda w: phonetic(match_key(w)),
+    )
+    # "Kartar" sounds like Carter; "Billy" is in William's nickname group.
+    assert directory.search(PersonQuery(name="Mia Kartar"), limit=10) == ["p2"]
+    assert directory.search(PersonQuery(name="Billy Carter"), limit=10) == ["p1"]
+    assert directory.search(PersonQuery(name="Ann Jones"), limit=10) == ["p3"]
