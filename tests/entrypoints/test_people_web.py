@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 
@@ -83,8 +84,16 @@ def test_gp_sees_a_patients_joined_up_record_for_direct_care(demo) -> None:  # t
     assert "Attended the emergency department" in page.text
     assert "under implied consent for their care" in page.text
     with container.engine.connect() as conn:
-        kinds = list(conn.execute(select(AuditEntryRow.kind)).scalars())
-    assert "disclosure" in kinds
+        bodies = list(
+            conn.execute(
+                select(AuditEntryRow.body).where(AuditEntryRow.kind.in_(["disclosure", "decision"]))
+            ).scalars()
+        )
+    about = [json.loads(b) for b in bodies if scenario.patient in b]
+    # The purpose chosen in the session is in the decision and the disclosure entries.
+    assert {e["kind"] for e in about} >= {"decision", "disclosure"}
+    assert all(e["purpose"] == "direct_care" for e in about)
+    assert all("emergency department" not in b for b in bodies)
 
 
 def test_school_lead_sees_only_date_and_type_of_the_police_incident(demo) -> None:  # type: ignore[no-untyped-def]
