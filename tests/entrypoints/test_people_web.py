@@ -183,3 +183,32 @@ def test_consent_and_relationships_are_recorded_with_csrf(demo) -> None:  # type
         data={"consent-purpose": "early_help", "state": "given", "csrf_token": _csrf(page.text)},
     )
     assert hidden.status_code == 404
+
+
+def test_withheld_items_offer_an_override_only_where_design_allows(demo) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from sharewell.services import governance as gov
+    from tests.disclosure_fixtures import OPERATOR
+
+    client, container, scenario = demo
+    [pupil_on_roll] = gov.relationships_of(container.governance, scenario.pupil)
+    assert pupil_on_roll.id is not None
+    gov.end_relationship(
+        container.governance,
+        container.audit,
+        pupil_on_roll.id,
+        on=date(2026, 3, 1),
+        actor=OPERATOR,
+        at=NOW,
+    )
+    sign_in(client, DSL_EMAIL, "safeguarding_children")
+    page = client.get(f"/people/{scenario.pupil}")
+    assert page.status_code == 200  # the school's own record still shows the pupil
+    assert "no recorded working relationship with this person" in page.text
+    assert (
+        f"/people/{scenario.pupil}/override?holder=POL&amp;category=criminal_offence" in page.text
+    )
+    # No agreement at all (police intelligence): no override is offered, only a request.
+    assert "holder=POL&amp;category=police_intelligence" in page.text
+    assert "override?holder=POL&amp;category=police_intelligence" not in page.text
