@@ -102,3 +102,31 @@ def test_search_on_the_identity_index_tolerates_typos_and_nicknames(engine: Engi
     assert directory.search(PersonQuery(name="Mia Kartar"), limit=10) == ["p2"]
     assert directory.search(PersonQuery(name="Billy Carter"), limit=10) == ["p1"]
     assert directory.search(PersonQuery(name="Ann Jones"), limit=10) == ["p3"]
+
+
+def test_a_merged_id_leads_to_the_person_who_replaced_it(engine: Engine) -> None:
+    from sharewell.adapters.db.tables_identity import PersonRow
+
+    _load(engine)
+    with engine.begin() as conn:
+        conn.execute(
+            insert(PersonRow),
+            [
+                {
+                    "id": "p1",
+                    "status": "active",
+                    "merged_into": None,
+                    "created_at": NOW,
+                    "updated_at": NOW,
+                },
+                {
+                    "id": "old",
+                    "status": "merged",
+                    "merged_into": "p1",
+                    "created_at": NOW,
+                    "updated_at": NOW,
+                },
+            ],
+        )
+    records = SqlPersonDirectory(engine).records_of("old")
+    assert [(r.org_code, r.local_id) for r in records] == [("POL", "n-9"), ("SCH1", "pupil-1")]

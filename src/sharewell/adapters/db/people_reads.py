@@ -15,6 +15,7 @@ from sharewell.adapters.db.tables import SourceRecordRow
 from sharewell.services.disclosure import IdentityRecord, PersonQuery
 
 person_links = table("person_links", column("record_id"), column("person_id", String))
+people = table("people", column("id", String), column("merged_into", String))
 # The identity area's match keys: a nickname group per forename, a sounds-alike key per surname.
 match_records = table(
     "match_records",
@@ -82,11 +83,24 @@ class SqlPersonDirectory:
         # With a surname key, names are matched on the identity index (typos that sound alike).
         self._surname_key = surname_key
 
+    def _current(self, conn: Any, person_id: str) -> str:
+        # A merged id points at the person who replaced it (ADR 0005); follow it a few steps.
+        for _ in range(10):
+            merged = conn.execute(
+                select(people.c.merged_into).where(people.c.id == person_id)
+            ).scalar()
+            if not merged:
+                break
+            person_id = str(merged)
+        return person_id
+
     def records_of(self, person_id: str) -> list[IdentityRecord]:
+        with self._engine.connect() as conn:
+            current = self._current(conn, person_id)
         query = (
             select(*_RECORD)
             .join(person_links, person_links.c.record_id == SourceRecordRow.id)
-            .where(person_links.c.person_id == person_id)
+            .where(person_links.c.person_id == current)
             .order_by(SourceRecordRow.org_code, SourceRecordRow.local_id)
         )
         with self._engine.connect() as conn:
