@@ -101,6 +101,9 @@ def test_demo_sets_up_and_prints_the_sign_ins_without_serving(
     assert main(["demo", "--people", "120", "--no-serve", "--port", "8123"]) == 0
     out = capsys.readouterr().out
     assert "Stored the Anyshire demo partnership" in out
+    # The charter is in force and the records are linked, so practitioners can find people.
+    assert "anyshire-charter@1 imported and signed by every party" in out
+    assert "agency records into" in out
     assert DEMO_PASSWORD in out
     assert "http://127.0.0.1:8123/" in out
     for account in DEMO_ACCOUNTS:

@@ -141,6 +141,34 @@ def sign_in_table() -> Table:
     return table
 
 
+def _put_partnership_to_work(settings: Settings) -> None:
+    """Sign the example charter and link the agencies' records, so people can be found."""
+    from sharewell.adapters.synthetic.charter import sign_demo_charter
+    from sharewell.bootstrap import build, build_identity
+    from sharewell.services.identity import link_batch
+
+    container = build(settings)
+    try:
+        ref = sign_demo_charter(container.governance, container.audit)
+        console.print(f"Agreement {ref} imported and signed by every party.", highlight=False)
+        identity = build_identity(settings, container.engine)
+        with console.status("Linking the agencies' records into people (Splink)..."):
+            report = link_batch(
+                identity.linkage,
+                identity.people,
+                identity.review,
+                threshold=settings.link_threshold,
+                review_lower=settings.review_lower,
+            )
+    finally:
+        container.close()
+    console.print(
+        f"Linked {report.records:,} agency records into {report.people:,} people "
+        f"({report.queued_for_review} pairs for clerical review).",
+        highlight=False,
+    )
+
+
 @app.command()
 def demo(
     people: Annotated[int, typer.Option(help="People to generate if none are stored.")] = (
@@ -176,6 +204,7 @@ def demo(
         console.print("Demo data is already stored: using it.")
     else:
         _load(settings, people, seed, as_of, replace=False)
+        _put_partnership_to_work(settings)
     host = host or settings.host
     port = settings.port if port is None else port
     console.print(sign_in_table())
