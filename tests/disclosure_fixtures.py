@@ -11,9 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
 
-import yaml
 from fastapi.testclient import TestClient
 from sqlalchemy import (
     Engine,
@@ -28,11 +26,11 @@ from sharewell.adapters.db.migrate import upgrade
 from sharewell.adapters.db.tables import FactRow, SourceRecordRow, TruthRecordRow
 from sharewell.adapters.db.tables_identity import PersonLinkRow
 from sharewell.adapters.synthetic.accounts import DEMO_PASSWORD
+from sharewell.adapters.synthetic.charter import sign_demo_charter
 from sharewell.adapters.synthetic.generator import DemoConfig
 from sharewell.adapters.synthetic.loader import load_demo_data
 from sharewell.bootstrap import Container, build
 from sharewell.config import REPO_ROOT, Settings
-from sharewell.domain.agreements import parse_agreement
 from sharewell.domain.relationships import Relationship, RelationshipKind
 from sharewell.services import governance as gov
 from sharewell.services.governance import Actor
@@ -69,26 +67,7 @@ def link_by_truth(engine: Engine) -> None:
 
 
 def sign_charter(container: Container) -> None:
-    doc: dict[str, Any] = yaml.safe_load(CHARTER.read_text(encoding="utf-8"))
-    for party in doc["parties"]:
-        party["signed_by"] = None
-    agreement = parse_agreement(doc)
-    store, audit = container.governance, container.audit
-    gov.import_agreement(
-        store, audit, agreement, actor=OPERATOR, at=datetime(2025, 11, 1, tzinfo=UTC)
-    )
-    gov.propose(store, audit, agreement.id, actor=OPERATOR, at=datetime(2025, 11, 2, tzinfo=UTC))
-    for party in agreement.parties:
-        gov.sign_agreement(
-            store,
-            audit,
-            agreement.id,
-            org=party.org,
-            name=f"Signatory for {party.org}",
-            role="Director",
-            actor=OPERATOR,
-            at=datetime(2025, 12, 1, tzinfo=UTC),
-        )
+    sign_demo_charter(container.governance, container.audit, actor=OPERATOR)
 
 
 @dataclass(frozen=True)
