@@ -14,10 +14,13 @@ from sharewell.adapters.db.engine import check_reachable, make_engine
 from sharewell.adapters.db.governance import SqlGovernance
 from sharewell.adapters.db.repositories import SqlOrganisations, SqlPractitioners
 from sharewell.adapters.db.risk_repositories import SqlCalibrationStore, SqlRiskRecords
+from sharewell.adapters.db.sharing import SqlHeldFacts, SqlSharing
 from sharewell.adapters.geo.engine import H3GiStarEngine
 from sharewell.config import Settings
 from sharewell.domain.accounts import LockoutPolicy
+from sharewell.domain.sharing import ResponseTimes
 from sharewell.services.accounts import Accounts
+from sharewell.services.grant_disclosure import GrantDisclosure
 from sharewell.services.hotspots import Hotspots
 from sharewell.services.joint_risk import RiskCalibrations
 
@@ -37,6 +40,11 @@ class Container:
     governance: SqlGovernance
     audit: SqlAuditLog
     audit_reader: SqlAuditReader
+    sharing: SqlSharing
+    held_facts: SqlHeldFacts
+    # Interim until services/disclosure.py (the one gate) is merged; see grant_disclosure.py.
+    disclose: GrantDisclosure
+    response_times: ResponseTimes
 
     def close(self) -> None:
         # The sequencer first: it commits what is queued and signs a last tree head.
@@ -50,6 +58,14 @@ def build(settings: Settings, *, check: bool = True) -> Container:
     if check:
         check_reachable(engine)
     practitioners = SqlPractitioners(engine)
+    held_facts = SqlHeldFacts(engine)
+    # Started on first append (or audit.start()), so commands that never write to the log
+    # neither need the signing key nor take the sequencer lock.
+    audit = SqlAuditLog(
+        engine,
+        lambda: load_signer(settings),
+        head_interval=settings.audit_head_interval_seconds,
+    )
     return Container(
         settings=settings,
         engine=engine,
@@ -64,12 +80,14 @@ def build(settings: Settings, *, check: bool = True) -> Container:
         risk_calibrations=RiskCalibrations(store=SqlCalibrationStore(engine)),
         risk_records=SqlRiskRecords(engine),
         governance=SqlGovernance(engine),
-        # Started on first append (or audit.start()), so commands that never write to the log
-        # neither need the signing key nor take the sequencer lock.
-        audit=SqlAuditLog(
-            engine,
-            lambda: load_signer(settings),
-            head_interval=settings.audit_head_interval_seconds,
-        ),
+        audit=audit,
         audit_reader=SqlAuditReader(engine),
+        sharing=SqlSharing(engine),
+        held_facts=held_facts,
+        disclose=GrantDisclosure(held_facts, audit),
+        response_times=ResponseTimes(
+            settings.share_immediate_hours,
+            settings.share_urgent_hours,
+            settings.share_routine_working_days,
+        ),
     )
