@@ -15,7 +15,15 @@ from sharewell.domain.times import utcnow
 from sharewell.entrypoints.api.hotspots import router as hotspots_api
 from sharewell.entrypoints.api.organisations import router as organisations_api
 from sharewell.entrypoints.api.risk import router as risk_api
-from sharewell.entrypoints.web import assets, errors, hotspot_pages, pages, risk_pages, security
+from sharewell.entrypoints.web import (
+    assets,
+    errors,
+    hotspot_pages,
+    pages,
+    risk_pages,
+    security,
+    sharing_pages,
+)
 from sharewell.entrypoints.web.logs import configure_logging
 from sharewell.entrypoints.web.templating import make_templates, render
 
@@ -53,6 +61,7 @@ def create_app(
     app.include_router(hotspots_api)
     app.include_router(risk_pages.router)
     app.include_router(risk_api)
+    app.include_router(sharing_pages.router)
 
     @app.get("/api/docs", include_in_schema=False)
     def api_docs(request: Request) -> Response:
