@@ -14,7 +14,7 @@ from sharewell.adapters.db.engine import check_reachable, make_engine
 from sharewell.adapters.db.governance import SqlGovernance
 from sharewell.adapters.db.repositories import SqlOrganisations, SqlPractitioners
 from sharewell.adapters.db.risk_repositories import SqlCalibrationStore, SqlRiskRecords
-from sharewell.adapters.db.sharing import SqlHeldFacts, SqlSharing
+from sharewell.adapters.db.sharing import SqlApiTokens, SqlHeldFacts, SqlSharing
 from sharewell.adapters.geo.engine import H3GiStarEngine
 from sharewell.config import Settings
 from sharewell.domain.accounts import LockoutPolicy
@@ -45,6 +45,7 @@ class Container:
     # Interim until services/disclosure.py (the one gate) is merged; see grant_disclosure.py.
     disclose: GrantDisclosure
     response_times: ResponseTimes
+    api_tokens: SqlApiTokens
 
     def close(self) -> None:
         # The sequencer first: it commits what is queued and signs a last tree head.
@@ -90,4 +91,5 @@ def build(settings: Settings, *, check: bool = True) -> Container:
             settings.share_urgent_hours,
             settings.share_routine_working_days,
         ),
+        api_tokens=SqlApiTokens(engine),
     )

@@ -4,80 +4,19 @@ shared; the override shows a banner with the time left and lands in the IG revie
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from fastapi.testclient import TestClient
-from sqlalchemy import select
 
-from sharewell.adapters.agreement_files import load_agreement
-from sharewell.adapters.db.migrate import upgrade
-from sharewell.adapters.db.tables import FactRow, TruthRecordRow
-from sharewell.adapters.synthetic.accounts import DEMO_PASSWORD
-from sharewell.adapters.synthetic.generator import DemoConfig
-from sharewell.adapters.synthetic.loader import load_demo_data
-from sharewell.bootstrap import Container, build
-from sharewell.config import REPO_ROOT, Settings
-from sharewell.entrypoints.web.app import create_app
+from sharewell.config import Settings
 from sharewell.services import governance as gov
-from tests.entrypoints.conftest import Clock
-
-OFFICER = "officer@pol.anyshire.example"
-DSL = "dsl@sch1.anyshire.example"
-
-
-class Site:
-    def __init__(self, client: TestClient, container: Container, clock: Clock) -> None:
-        self.client = client
-        self.container = container
-        self.clock = clock
-
-    def token(self, path: str) -> str:
-        found = re.search(r'name="csrf_token" value="([^"]+)"', self.client.get(path).text)
-        assert found, path
-        return found.group(1)
-
-    def sign_in(self, email: str) -> None:
-        self.client.cookies.clear()
-        answer = self.client.post(
-            "/sign-in",
-            data={"email": email, "password": DEMO_PASSWORD, "csrf_token": self.token("/sign-in")},
-            follow_redirects=False,
-        )
-        assert answer.status_code == 303, answer.text
-
-    def child_with_attendance(self) -> tuple[str, str]:
-        with self.container.engine.connect() as conn:
-            row = conn.execute(
-                select(TruthRecordRow.person_key, FactRow.id)
-                .join(
-                    FactRow,
-                    (FactRow.org_code == TruthRecordRow.org_code)
-                    & (FactRow.local_id == TruthRecordRow.local_id),
-                )
-                .where(FactRow.org_code == "SCH1", FactRow.category == "education")
-                .limit(1)
-            ).first()
-        assert row is not None
-        return row[0], row[1]
+from tests.entrypoints.sharing_kit import DSL, OFFICER, Site, make_site
 
 
 @pytest.fixture
 def site(settings: Settings) -> Iterator[Site]:
-    container = build(settings)
-    upgrade(container.engine)
-    load_demo_data(container.engine, DemoConfig(people=300, seed=3, as_of=date(2026, 3, 1)))
-    charter = load_agreement((REPO_ROOT / "examples/agreements/anyshire-charter.yaml").read_text())
-    operator = gov.Actor("test:ig")
-    at = datetime(2026, 2, 1, tzinfo=UTC)
-    gov.import_agreement(container.governance, container.audit, charter, actor=operator, at=at)
-    gov.propose(container.governance, container.audit, charter.id, actor=operator, at=at)
-    clock = Clock()
-    with TestClient(create_app(settings, container=container, clock=clock)) as client:
-        yield Site(client, container, clock)
-    container.close()
+    yield from make_site(settings)
 
 
 def test_officer_asks_school_shares_and_officer_sees_what_was_shared(site: Site) -> None:

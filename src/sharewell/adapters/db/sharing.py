@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from sharewell.adapters.db.tables import FactRow, TruthRecordRow
-from sharewell.adapters.db.tables_sharing import ShareRequestRow, SharingGrantRow
+from sharewell.adapters.db.tables_sharing import ApiTokenRow, ShareRequestRow, SharingGrantRow
+from sharewell.domain.api_tokens import ApiToken, Scope
 from sharewell.domain.facts import Fact, Location, Sensitivity
 from sharewell.domain.sharing import (
     RequestStatus,
@@ -251,3 +252,67 @@ class SqlHeldFacts:
                 select(FactRow).where(FactRow.id.in_(list(fact_ids))).order_by(FactRow.occurred_at)
             ).all()
             return [_fact(r) for r in rows]
+
+
+def _token(r: Any) -> ApiToken:
+    return ApiToken(
+        id=r.id,
+        org=r.org_code,
+        name=r.name,
+        scopes=frozenset(Scope(s) for s in r.scopes),
+        practitioner_id=r.practitioner_id,
+        created_by=r.created_by,
+        created_at=_utc(r.created_at),
+        revoked_at=_utc_or_none(r.revoked_at),
+        last_used_at=_utc_or_none(r.last_used_at),
+    )
+
+
+class SqlApiTokens:
+    """API tokens: the digest is stored, never the secret."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def add(self, token: ApiToken, token_digest: str) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(
+                insert(ApiTokenRow).values(
+                    id=token.id,
+                    org_code=token.org,
+                    name=token.name,
+                    digest=token_digest,
+                    scopes=sorted(s.value for s in token.scopes),
+                    practitioner_id=token.practitioner_id,
+                    created_by=token.created_by,
+                    created_at=token.created_at,
+                )
+            )
+
+    def _one(self, *where: Any) -> ApiToken | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(select(ApiTokenRow).where(*where)).first()
+        return None if row is None else _token(row)
+
+    def get(self, token_id: str) -> ApiToken | None:
+        return self._one(ApiTokenRow.id == token_id)
+
+    def by_digest(self, token_digest: str) -> ApiToken | None:
+        return self._one(ApiTokenRow.digest == token_digest)
+
+    def for_org(self, org: str) -> Sequence[ApiToken]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(ApiTokenRow).where(ApiTokenRow.org_code == org)).all()
+        return [_token(r) for r in rows]
+
+    def revoke(self, token_id: str, at: datetime) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(
+                update(ApiTokenRow).where(ApiTokenRow.id == token_id).values(revoked_at=at)
+            )
+
+    def touch(self, token_id: str, at: datetime) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(
+                update(ApiTokenRow).where(ApiTokenRow.id == token_id).values(last_used_at=at)
+            )

@@ -15,6 +15,7 @@ from sharewell.domain.times import utcnow
 from sharewell.entrypoints.api.hotspots import router as hotspots_api
 from sharewell.entrypoints.api.organisations import router as organisations_api
 from sharewell.entrypoints.api.risk import router as risk_api
+from sharewell.entrypoints.api.sharing import router as sharing_api
 from sharewell.entrypoints.web import (
     assets,
     errors,
@@ -62,6 +63,7 @@ def create_app(
     app.include_router(risk_pages.router)
     app.include_router(risk_api)
     app.include_router(sharing_pages.router)
+    app.include_router(sharing_api)
 
     @app.get("/api/docs", include_in_schema=False)
     def api_docs(request: Request) -> Response:

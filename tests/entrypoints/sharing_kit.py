@@ -1,0 +1,78 @@
+"""A demo partnership (300 people, the Anyshire charter in force) behind a TestClient, for the
+sharing page and API tests."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from sharewell.adapters.agreement_files import load_agreement
+from sharewell.adapters.db.migrate import upgrade
+from sharewell.adapters.db.tables import FactRow, TruthRecordRow
+from sharewell.adapters.synthetic.accounts import DEMO_PASSWORD
+from sharewell.adapters.synthetic.generator import DemoConfig
+from sharewell.adapters.synthetic.loader import load_demo_data
+from sharewell.bootstrap import Container, build
+from sharewell.config import REPO_ROOT, Settings
+from sharewell.entrypoints.web.app import create_app
+from sharewell.services import governance as gov
+from tests.entrypoints.conftest import Clock
+
+OFFICER = "officer@pol.anyshire.example"
+DSL = "dsl@sch1.anyshire.example"
+
+
+class Site:
+    def __init__(self, client: TestClient, container: Container, clock: Clock) -> None:
+        self.client = client
+        self.container = container
+        self.clock = clock
+
+    def token(self, path: str) -> str:
+        found = re.search(r'name="csrf_token" value="([^"]+)"', self.client.get(path).text)
+        assert found, path
+        return found.group(1)
+
+    def sign_in(self, email: str) -> None:
+        self.client.cookies.clear()
+        answer = self.client.post(
+            "/sign-in",
+            data={"email": email, "password": DEMO_PASSWORD, "csrf_token": self.token("/sign-in")},
+            follow_redirects=False,
+        )
+        assert answer.status_code == 303, answer.text
+
+    def child_with_attendance(self) -> tuple[str, str]:
+        with self.container.engine.connect() as conn:
+            row = conn.execute(
+                select(TruthRecordRow.person_key, FactRow.id)
+                .join(
+                    FactRow,
+                    (FactRow.org_code == TruthRecordRow.org_code)
+                    & (FactRow.local_id == TruthRecordRow.local_id),
+                )
+                .where(FactRow.org_code == "SCH1", FactRow.category == "education")
+                .limit(1)
+            ).first()
+        assert row is not None
+        return row[0], row[1]
+
+
+def make_site(settings: Settings) -> Iterator[Site]:
+    """A seeded site; the charter is signed by every party in the file, so it is in force."""
+    container = build(settings)
+    upgrade(container.engine)
+    load_demo_data(container.engine, DemoConfig(people=300, seed=3, as_of=date(2026, 3, 1)))
+    charter = load_agreement((REPO_ROOT / "examples/agreements/anyshire-charter.yaml").read_text())
+    operator = gov.Actor("test:ig")
+    at = datetime(2026, 2, 1, tzinfo=UTC)
+    gov.import_agreement(container.governance, container.audit, charter, actor=operator, at=at)
+    gov.propose(container.governance, container.audit, charter.id, actor=operator, at=at)
+    clock = Clock()
+    with TestClient(create_app(settings, container=container, clock=clock)) as client:
+        yield Site(client, container, clock)
+    container.close()
