@@ -20,6 +20,7 @@ from sharewell.entrypoints.web import (
     assets,
     errors,
     hotspot_pages,
+    ig_pages,
     pages,
     risk_pages,
     security,
@@ -64,6 +65,7 @@ def create_app(
     app.include_router(risk_api)
     app.include_router(sharing_pages.router)
     app.include_router(sharing_api)
+    app.include_router(ig_pages.router)
 
     @app.get("/api/docs", include_in_schema=False)
     def api_docs(request: Request) -> Response:

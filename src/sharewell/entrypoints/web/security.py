@@ -189,6 +189,8 @@ class Gatekeeper:
         await request.body()
         form = await request.form()
         sent = form.get(CSRF_FIELD)
+        # Uploaded files are spooled to temporary files: close them, the route parses its own.
+        await form.close()
         return session.csrf_matches(sent if isinstance(sent, str) else None)
 
     def _load(self, request: Request) -> WebSession:
