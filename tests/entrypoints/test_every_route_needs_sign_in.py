@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from fastapi.routing import APIRoute
 from starlette.routing import Mount
 
@@ -50,3 +51,27 @@ def test_every_route_refuses_the_signed_out_except_the_public_ones(web: Web) -> 
                 assert answer.headers["location"] == "/sign-in"
             checked += 1
     assert checked >= 10  # the enumeration found the app's routes
+
+
+def test_sign_in_is_rate_limited_per_client_address_across_accounts(web: Web) -> None:
+    limit = web.container.settings.sign_in_attempts_per_ip
+    for i in range(limit):
+        answer = web.sign_in(email=f"nobody{i}@example.org", password="wrong")
+        assert answer.status_code != 429
+    refused = web.sign_in()  # even the right password, for a different account
+    assert refused.status_code == 429
+    assert "Too many sign-in attempts" in refused.text
+    web.clock.advance(minutes=web.container.settings.sign_in_window_minutes)
+    assert web.sign_in().status_code == 303
+
+
+def test_request_logs_carry_no_query_string_or_person_data(
+    web: Web, caplog: pytest.LogCaptureFixture
+) -> None:
+    web.sign_in()
+    with caplog.at_level("INFO"):
+        web.client.get("/people/P0000123/requests/new?holder=POL&category=criminal_offence")
+    # Only the server's loggers: the test client (httpx) logs its own URLs.
+    logged = " ".join(r.getMessage() for r in caplog.records if r.name.startswith("sharewell"))
+    assert "/people/P0000123/requests/new" in logged
+    assert "criminal_offence" not in logged and "holder=" not in logged

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from fastapi import FastAPI, Request
 from starlette.responses import Response
@@ -28,6 +28,7 @@ from sharewell.entrypoints.web import (
 )
 from sharewell.entrypoints.web.logs import configure_logging
 from sharewell.entrypoints.web.templating import make_templates, render
+from sharewell.entrypoints.web.throttle import SignInThrottle
 
 
 def create_app(
@@ -54,6 +55,9 @@ def create_app(
     )
     app.state.container = container
     app.state.clock = clock
+    app.state.sign_in_throttle = SignInThrottle(
+        settings.sign_in_attempts_per_ip, timedelta(minutes=settings.sign_in_window_minutes)
+    )
     app.state.templates = make_templates()
     errors.install(app)
     security.install(app, settings, clock)
