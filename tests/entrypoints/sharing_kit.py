@@ -47,23 +47,12 @@ class Site:
         assert answer.status_code == 303, answer.text
 
     def child_with_attendance(self) -> tuple[str, str]:
-        with self.container.engine.connect() as conn:
-            row = conn.execute(
-                select(TruthRecordRow.person_key, FactRow.id)
-                .join(
-                    FactRow,
-                    (FactRow.org_code == TruthRecordRow.org_code)
-                    & (FactRow.local_id == TruthRecordRow.local_id),
-                )
-                .where(FactRow.org_code == "SCH1", FactRow.category == "education")
-                .limit(1)
-            ).first()
-        assert row is not None
-        return row[0], row[1]
+        return child_with_attendance(self.container)
 
 
-def make_site(settings: Settings) -> Iterator[Site]:
-    """A seeded site; the charter is signed by every party in the file, so it is in force."""
+def seeded_partnership(settings: Settings) -> Container:
+    """300 demo people and the Anyshire charter, imported and proposed through the governance
+    services (every party in the file has signed, so it is in force)."""
     container = build(settings)
     upgrade(container.engine)
     load_demo_data(container.engine, DemoConfig(people=300, seed=3, as_of=date(2026, 3, 1)))
@@ -72,6 +61,30 @@ def make_site(settings: Settings) -> Iterator[Site]:
     at = datetime(2026, 2, 1, tzinfo=UTC)
     gov.import_agreement(container.governance, container.audit, charter, actor=operator, at=at)
     gov.propose(container.governance, container.audit, charter.id, actor=operator, at=at)
+    return container
+
+
+def child_with_attendance(container: Container) -> tuple[str, str]:
+    """A person with an education item held by SCH1, and that item's id."""
+    with container.engine.connect() as conn:
+        row = conn.execute(
+            select(TruthRecordRow.person_key, FactRow.id)
+            .join(
+                FactRow,
+                (FactRow.org_code == TruthRecordRow.org_code)
+                & (FactRow.local_id == TruthRecordRow.local_id),
+            )
+            .where(FactRow.org_code == "SCH1", FactRow.category == "education")
+            .order_by(FactRow.id)
+            .limit(1)
+        ).first()
+    assert row is not None
+    return row[0], row[1]
+
+
+def make_site(settings: Settings) -> Iterator[Site]:
+    """A seeded site behind a TestClient with a clock the test moves."""
+    container = seeded_partnership(settings)
     clock = Clock()
     with TestClient(create_app(settings, container=container, clock=clock)) as client:
         yield Site(client, container, clock)
