@@ -75,3 +75,24 @@ def test_request_logs_carry_no_query_string_or_person_data(
     logged = " ".join(r.getMessage() for r in caplog.records if r.name.startswith("sharewell"))
     assert "/people/P0000123/requests/new" in logged
     assert "criminal_offence" not in logged and "holder=" not in logged
+
+
+def test_every_form_route_refuses_a_post_without_the_csrf_token(web: Web) -> None:
+    assert web.sign_in().status_code == 303
+    checked = 0
+    for route in _flatten(list(web.client.app.routes)):  # type: ignore[attr-defined]
+        methods = getattr(route, "methods", None) or set()
+        if "POST" not in methods or route.path.startswith("/api/"):
+            continue
+        answer = web.client.post(_concrete(route.path), data={"anything": "x"})
+        assert answer.status_code == 403, (route.path, answer.status_code)
+        assert "did not come from Sharewell" in answer.text
+        checked += 1
+    assert checked >= 10
+
+
+def test_api_calls_on_a_session_need_the_csrf_header(web: Web) -> None:
+    assert web.sign_in().status_code == 303
+    answer = web.client.post("/api/v1/api-tokens", json={"name": "x", "scopes": ["read"]})
+    assert answer.status_code == 403
+    assert answer.json()["error"]["code"] == "CSRF_FAILED"
