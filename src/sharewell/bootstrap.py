@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -12,6 +13,7 @@ from sharewell.adapters.db.area_reads import SqlAreaReads
 from sharewell.adapters.db.audit_log import SqlAuditLog, SqlAuditReader
 from sharewell.adapters.db.engine import check_reachable, make_engine
 from sharewell.adapters.db.governance import SqlGovernance
+from sharewell.adapters.db.identity import SqlPeople, SqlReviewQueue, SqlSourceRecords
 from sharewell.adapters.db.repositories import SqlOrganisations, SqlPractitioners
 from sharewell.adapters.db.risk_repositories import SqlCalibrationStore, SqlRiskRecords
 from sharewell.adapters.db.sharing import SqlApiTokens, SqlHeldFacts, SqlSharing
@@ -23,6 +25,9 @@ from sharewell.services.accounts import Accounts
 from sharewell.services.grant_disclosure import GrantDisclosure
 from sharewell.services.hotspots import Hotspots
 from sharewell.services.joint_risk import RiskCalibrations
+
+if TYPE_CHECKING:
+    from sharewell.adapters.linkage.engine import SplinkLinkage
 
 
 @dataclass
@@ -92,4 +97,27 @@ def build(settings: Settings, *, check: bool = True) -> Container:
             settings.share_routine_working_days,
         ),
         api_tokens=SqlApiTokens(engine),
+    )
+
+
+@dataclass
+class Identity:
+    """The identity services' adapters: records, people, review queue and the linkage engine."""
+
+    records: SqlSourceRecords
+    people: SqlPeople
+    review: SqlReviewQueue
+    linkage: SplinkLinkage
+
+
+def build_identity(settings: Settings, engine: Engine, *, backend: str = "duckdb") -> Identity:
+    """Wire identity (Splink is imported only here, when a command needs it)."""
+    from sharewell.adapters.linkage.engine import SplinkLinkage
+
+    records = SqlSourceRecords(engine)
+    return Identity(
+        records=records,
+        people=SqlPeople(engine),
+        review=SqlReviewQueue(engine),
+        linkage=SplinkLinkage(records, settings.model_dir, backend=backend),
     )

@@ -64,6 +64,15 @@ class Settings(BaseSettings):
         default=20, ge=1, description="Sign-in attempts one client address may make per window"
     )
     sign_in_window_minutes: int = Field(default=15, ge=1, description="That window, in minutes")
+    model_dir: Path = Field(
+        default=Path("./var/models"), description="Where linkage models are saved (versioned)"
+    )
+    link_threshold: float = Field(
+        default=0.95, gt=0, le=1, description="Match probability at which records are linked"
+    )
+    review_lower: float = Field(
+        default=0.5, gt=0, le=1, description="Pairs from here up to the threshold go to review"
+    )
 
     @property
     def is_sqlite(self) -> bool:

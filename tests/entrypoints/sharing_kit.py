@@ -8,11 +8,12 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from sharewell.adapters.agreement_files import load_agreement
 from sharewell.adapters.db.migrate import upgrade
-from sharewell.adapters.db.tables import FactRow, TruthRecordRow
+from sharewell.adapters.db.tables import FactRow, SourceRecordRow, TruthRecordRow
+from sharewell.adapters.db.tables_identity import PersonLinkRow
 from sharewell.adapters.synthetic.accounts import DEMO_PASSWORD
 from sharewell.adapters.synthetic.generator import DemoConfig
 from sharewell.adapters.synthetic.loader import load_demo_data
@@ -56,6 +57,7 @@ def seeded_partnership(settings: Settings) -> Container:
     container = build(settings)
     upgrade(container.engine)
     load_demo_data(container.engine, DemoConfig(people=300, seed=3, as_of=date(2026, 3, 1)))
+    link_by_truth(container)
     charter = load_agreement((REPO_ROOT / "examples/agreements/anyshire-charter.yaml").read_text())
     operator = gov.Actor("test:ig")
     at = datetime(2026, 2, 1, tzinfo=UTC)
@@ -64,15 +66,33 @@ def seeded_partnership(settings: Settings) -> Container:
     return container
 
 
+def link_by_truth(container: Container) -> None:
+    """Person links as identity linking would make them (from the demo data's truth), so person
+    ids are those the identity index gives."""
+    query = select(SourceRecordRow.id, TruthRecordRow.person_key).join(
+        TruthRecordRow,
+        (TruthRecordRow.org_code == SourceRecordRow.org_code)
+        & (TruthRecordRow.local_id == SourceRecordRow.local_id),
+    )
+    at = datetime(2026, 2, 1, tzinfo=UTC)
+    with container.engine.begin() as conn:
+        rows = [
+            {"record_id": rid, "person_id": f"P{key}", "method": "truth", "linked_at": at}
+            for rid, key in conn.execute(query)
+        ]
+        conn.execute(insert(PersonLinkRow), rows)
+
+
 def child_with_attendance(container: Container) -> tuple[str, str]:
     """A person with an education item held by SCH1, and that item's id."""
     with container.engine.connect() as conn:
         row = conn.execute(
-            select(TruthRecordRow.person_key, FactRow.id)
+            select(PersonLinkRow.person_id, FactRow.id)
+            .join(SourceRecordRow, SourceRecordRow.id == PersonLinkRow.record_id)
             .join(
                 FactRow,
-                (FactRow.org_code == TruthRecordRow.org_code)
-                & (FactRow.local_id == TruthRecordRow.local_id),
+                (FactRow.org_code == SourceRecordRow.org_code)
+                & (FactRow.local_id == SourceRecordRow.local_id),
             )
             .where(FactRow.org_code == "SCH1", FactRow.category == "education")
             .order_by(FactRow.id)

@@ -11,7 +11,8 @@ from sqlalchemy import Engine, insert
 
 from sharewell.adapters.db.governance import SqlGovernance
 from sharewell.adapters.db.sharing import SqlHeldFacts, SqlSharing
-from sharewell.adapters.db.tables import FactRow, OrganisationRow, TruthRecordRow
+from sharewell.adapters.db.tables import FactRow, OrganisationRow, SourceRecordRow
+from sharewell.adapters.db.tables_identity import PersonLinkRow
 from sharewell.adapters.memory.audit import MemoryAuditLog
 from sharewell.domain.audit import AuditKind
 from sharewell.domain.decision_records import ShareChoice
@@ -41,14 +42,22 @@ def _seed(engine: Engine) -> None:
     with engine.begin() as conn:
         for code in ("POL", "SCH1"):
             conn.execute(insert(OrganisationRow).values(code=code, name=code, kind="school"))
-        conn.execute(
-            insert(TruthRecordRow).values(
-                [
-                    {"org_code": "SCH1", "local_id": "pupil-1", "person_key": "child-1"},
-                    {"org_code": "SCH1", "local_id": "pupil-2", "person_key": "child-2"},
-                ]
+        for i, (local, person) in enumerate((("pupil-1", "child-1"), ("pupil-2", "child-2"))):
+            conn.execute(
+                insert(SourceRecordRow).values(
+                    id=i + 1,
+                    org_code="SCH1",
+                    local_id=local,
+                    given_name="A",
+                    family_name="B",
+                    sex="F",
+                )
             )
-        )
+            conn.execute(
+                insert(PersonLinkRow).values(
+                    record_id=i + 1, person_id=person, method="test", linked_at=AT
+                )
+            )
         rows = [
             ("f-att-1", "pupil-1", "education", "ABSENCE", "Unauthorised absence"),
             ("f-att-2", "pupil-1", "education", "ABSENCE", "Absent, reason not given"),

@@ -10,7 +10,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
-from sharewell.adapters.db.tables import FactRow, TruthRecordRow
+from sharewell.adapters.db.tables import FactRow, SourceRecordRow
+from sharewell.adapters.db.tables_identity import PersonLinkRow
 from sharewell.adapters.db.tables_sharing import ApiTokenRow, ShareRequestRow, SharingGrantRow
 from sharewell.domain.api_tokens import ApiToken, Scope
 from sharewell.domain.facts import Fact, Location, Sensitivity
@@ -210,18 +211,17 @@ def _fact(r: Any) -> Fact:
 
 
 class SqlHeldFacts:
-    """Which facts an organisation holds about a person.
-
-    Interim: a person's records are found through the demo data's record-to-person table
-    (truth_records) until the identity index is merged; only this class knows that.
-    """
+    """Which facts an organisation holds about a person: its source records linked to the
+    person in the identity index (person_links), and their facts."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
     def _query(self, person_id: str, org: str, categories: Sequence[DataCategory]) -> Any:
-        local_ids = select(TruthRecordRow.local_id).where(
-            TruthRecordRow.person_key == person_id, TruthRecordRow.org_code == org
+        local_ids = (
+            select(SourceRecordRow.local_id)
+            .join(PersonLinkRow, PersonLinkRow.record_id == SourceRecordRow.id)
+            .where(PersonLinkRow.person_id == person_id, SourceRecordRow.org_code == org)
         )
         return (
             select(FactRow)

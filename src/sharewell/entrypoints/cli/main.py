@@ -75,6 +75,11 @@ def init() -> None:
         console.print(f"Database ready: schema {before or 'empty'} -> {after}.")
 
 
+from sharewell.entrypoints.cli import identity as identity_cli  # noqa: E402
+
+app.add_typer(identity_cli.app)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and turn expected failures into one line and an exit code."""
     try:

@@ -1,7 +1,7 @@
 """sharing requests, grants and API tokens
 
 Revision ID: 0007_sharing
-Revises: 0006_risk
+Revises: 0005_identity
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_sharing"
-down_revision = "0006_risk"
+down_revision = "0005_identity"
 branch_labels = None
 depends_on = None
 

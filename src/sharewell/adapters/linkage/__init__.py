@@ -1,0 +1,1 @@
+"""Probabilistic record linkage with Splink (DuckDB, or Spark for larger partnerships)."""

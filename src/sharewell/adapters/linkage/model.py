@@ -1,0 +1,242 @@
+"""The partnership's Splink model: comparisons, blocking, training, saving and loading."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import SettingsCreator
+
+from sharewell.adapters.linkage.features import MATCH_COLUMNS, PREDICTION_BLOCKS, blocking_rule_sql
+
+MODEL_PATTERN = re.compile(r"linkage-v(\d+)\.json$")
+
+_DOB_SWAPPED = (
+    "length(dob_l) = 10 AND length(dob_r) = 10 AND substr(dob_l, 1, 4) = substr(dob_r, 1, 4) "
+    "AND substr(dob_l, 6, 2) = substr(dob_r, 9, 2) AND substr(dob_l, 9, 2) = substr(dob_r, 6, 2)"
+)
+_DOB_YEAR_OFF = (
+    "length(dob_l) = 10 AND length(dob_r) = 10 AND substr(dob_l, 6, 5) = substr(dob_r, 6, 5) "
+    "AND abs(CAST(substr(dob_l, 1, 4) AS INT) - CAST(substr(dob_r, 1, 4) AS INT)) = 1"
+)
+_DOB_PARTIAL = (
+    "(length(dob_l) < 10 OR length(dob_r) < 10) AND "
+    "(substr(dob_l, 1, length(dob_r)) = dob_r OR substr(dob_r, 1, length(dob_l)) = dob_l)"
+)
+
+
+def comparisons() -> list[Any]:
+    """How two records are compared, field by field, most specific level first."""
+    forename = cl.CustomComparison(
+        output_column_name="given_name",
+        comparison_levels=[
+            cll.NullLevel("given_name"),
+            cll.ExactMatchLevel("given_name", term_frequency_adjustments=True),
+            cll.ExactMatchLevel("given_canonical").configure(
+                label_for_charts="Same name via nickname or alias"
+            ),
+            cll.ColumnsReversedLevel("given_name", "family_name").configure(
+                label_for_charts="Given and family names swapped"
+            ),
+            cll.JaroWinklerLevel("given_name", 0.92),
+            cll.JaroWinklerLevel("given_name", 0.8),
+            cll.ElseLevel(),
+        ],
+    )
+    surname = cl.CustomComparison(
+        output_column_name="family_name",
+        comparison_levels=[
+            cll.NullLevel("family_name"),
+            cll.ExactMatchLevel("family_name", term_frequency_adjustments=True),
+            cll.JaroWinklerLevel("family_name", 0.92),
+            cll.ArrayIntersectLevel("family_parts", 1).configure(
+                label_for_charts="Shares part of a hyphenated or double family name"
+            ),
+            cll.JaroWinklerLevel("family_name", 0.8),
+            cll.ElseLevel(),
+        ],
+    )
+    dob = cl.CustomComparison(
+        output_column_name="dob",
+        comparison_levels=[
+            cll.NullLevel("dob"),
+            cll.ExactMatchLevel("dob"),
+            cll.CustomLevel(_DOB_SWAPPED, "Day and month swapped", base_dialect_str="duckdb"),
+            cll.CustomLevel(
+                "length(dob_l) = 10 AND length(dob_r) = 10 AND "
+                + cll.DamerauLevenshteinLevel("dob", 1).create_sql(_duckdb_dialect()),
+                "One digit different",
+                base_dialect_str="duckdb",
+            ),
+            cll.CustomLevel(_DOB_YEAR_OFF, "Year off by one", base_dialect_str="duckdb"),
+            cll.CustomLevel(_DOB_PARTIAL, "Partial date agrees", base_dialect_str="duckdb"),
+            # Records of one person almost never put births a decade apart; a parent and a child
+            # who share a name and a home do. Fixed, as EM cannot tell these apart on its own.
+            cll.CustomLevel(
+                "length(dob_l) >= 4 AND length(dob_r) >= 4 AND "
+                "abs(CAST(substr(dob_l, 1, 4) AS INT) - CAST(substr(dob_r, 1, 4) AS INT)) >= 10",
+                "Born a decade or more apart",
+                base_dialect_str="duckdb",
+            ).configure(m_probability=0.0005, fix_m_probability=True),
+            # Fixed for the same reason as NHS numbers: a parent and child who share a name and
+            # a home would otherwise teach EM that dates of birth often disagree completely.
+            cll.ElseLevel().configure(m_probability=0.01, fix_m_probability=True),
+        ],
+    )
+    # Postcode and address are one comparison: people in a household share both, and counting
+    # them as independent evidence links family members to each other.
+    location = cl.CustomComparison(
+        output_column_name="location",
+        comparison_levels=[
+            cll.CustomLevel(
+                "(postcode_l IS NULL OR postcode_r IS NULL) "
+                "AND (address_tokens_l IS NULL OR address_tokens_r IS NULL)",
+                "Postcode and address missing",
+            ).configure(is_null_level=True),
+            cll.And(
+                cll.ExactMatchLevel("postcode"), cll.ArrayIntersectLevel("address_tokens", 2)
+            ).configure(label_for_charts="Same postcode and address"),
+            cll.ExactMatchLevel("postcode", term_frequency_adjustments=True).configure(
+                label_for_charts="Same postcode"
+            ),
+            cll.ArrayIntersectLevel("address_tokens", 3).configure(
+                label_for_charts="Same address words, postcode differs or missing"
+            ),
+            cll.ExactMatchLevel("postcode_sector").configure(label_for_charts="Same sector"),
+            cll.ExactMatchLevel("postcode_district").configure(label_for_charts="Same district"),
+            cll.ElseLevel(),
+        ],
+    )
+    # Valid NHS numbers are checked by Modulus 11, so one person's records almost never carry two
+    # different valid numbers: fixed m probabilities keep EM from learning household members as
+    # matches (it otherwise treats a differing number as weak evidence).
+    nhs = cl.CustomComparison(
+        output_column_name="nhs_number",
+        comparison_levels=[
+            cll.NullLevel("nhs_number"),
+            cll.ExactMatchLevel("nhs_number").configure(
+                m_probability=0.995, fix_m_probability=True
+            ),
+            cll.ElseLevel().configure(m_probability=0.005, fix_m_probability=True),
+        ],
+    )
+    return [
+        forename,
+        surname,
+        dob,
+        nhs,
+        cl.ExactMatch("shared_id"),
+        cl.ExactMatch("sex"),
+        location,
+    ]
+
+
+def _duckdb_dialect() -> Any:
+    from splink.internals.dialects import SplinkDialect
+
+    return SplinkDialect.from_string("duckdb")
+
+
+def settings() -> SettingsCreator:
+    """The untrained model: comparisons and the blocking rules used for prediction."""
+    rules: list[Any] = [blocking_rule_sql(r) for r in PREDICTION_BLOCKS]
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="unique_id",
+        comparisons=comparisons(),
+        blocking_rules_to_generate_predictions=rules,
+        retain_intermediate_calculation_columns=True,
+        retain_matching_columns=True,
+        additional_columns_to_retain=["org_code"],
+    )
+
+
+DETERMINISTIC_RULES = (
+    "l.nhs_number = r.nhs_number",
+    "l.shared_id = r.shared_id",
+    "l.given_name = r.given_name AND l.family_name = r.family_name AND l.dob = r.dob",
+)
+# Never block EM on address or postcode alone: people in one household share them, and EM
+# then learns "same household" instead of "same person".
+EM_BLOCKS = (
+    ("dob",),
+    ("family_phonetic", "given_canonical"),
+)
+
+
+def _split(text: str | None, pattern: str) -> list[str] | None:
+    if not text:
+        return None
+    parts = [p for p in re.split(pattern, text) if p]
+    return parts or None
+
+
+def to_input_rows(rows: Iterable[Sequence[Any]]) -> pa.Table:
+    """Match records (tuples in MATCH_COLUMNS order) as the table Splink reads."""
+    columns: dict[str, list[Any]] = {name: [] for name in MATCH_COLUMNS}
+    for row in rows:
+        for name, value in zip(MATCH_COLUMNS, row, strict=True):
+            columns[name].append(value)
+    return input_table(columns)
+
+
+def input_table(columns: dict[str, list[Any]]) -> pa.Table:
+    """Column lists (MATCH_COLUMNS names) as Splink's input table, with derived columns."""
+    data: dict[str, Any] = {"unique_id": pa.array(columns["record_id"], pa.int64())}
+    for name in MATCH_COLUMNS:
+        if name in ("record_id", "content_hash", "address_tokens"):
+            continue
+        if name == "dob_year":
+            data[name] = pa.array(columns[name], pa.int64())
+        else:
+            data[name] = pa.array(columns[name], pa.string())
+    data["family_parts"] = pa.array(
+        [_split(v, r"[- ]") for v in columns["family_name"]], pa.list_(pa.string())
+    )
+    data["address_tokens"] = pa.array(
+        [_split(v, " ") for v in columns["address_tokens"]], pa.list_(pa.string())
+    )
+    return pa.table(data)
+
+
+def input_rows_from_dicts(rows: Sequence[dict[str, Any]]) -> pa.Table:
+    """Match records as dicts (from SQL) as Splink's input table."""
+    return input_table({name: [r.get(name) for r in rows] for name in MATCH_COLUMNS})
+
+
+def load_model(path: Path) -> dict[str, Any]:
+    """A saved model, with today's blocking rules: they decide which pairs are scored, are not
+    trained, and must match the columns and SQL indexes this version of Sharewell has."""
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    data["blocking_rules_to_generate_predictions"] = [
+        {"blocking_rule": blocking_rule_sql(rule), "sql_dialect": "duckdb"}
+        for rule in PREDICTION_BLOCKS
+    ]
+    return data
+
+
+def latest_model(model_dir: Path) -> tuple[int, Path] | None:
+    """The newest saved model (version, path), or None."""
+    found = []
+    for path in model_dir.glob("linkage-v*.json"):
+        match = MODEL_PATTERN.search(path.name)
+        if match:
+            found.append((int(match.group(1)), path))
+    return max(found) if found else None
+
+
+def next_model_path(model_dir: Path) -> Path:
+    """Where the next version of the model is saved (./var/models/linkage-v{n}.json)."""
+    latest = latest_model(model_dir)
+    return model_dir / f"linkage-v{(latest[0] if latest else 0) + 1}.json"
+
+
+def save_term_frequencies(path: Path, tables: dict[str, dict[str, float]]) -> None:
+    """Term frequencies beside the model, so real-time scoring needs no full scan."""
+    path.write_text(json.dumps(tables, sort_keys=True), encoding="utf-8")
