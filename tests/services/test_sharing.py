@@ -270,3 +270,15 @@ def test_a_request_needs_a_reason_and_another_holder(kit: Kit) -> None:
             reason="A reason that is long enough to pass",
             times=ResponseTimes(),
         )
+
+
+def test_active_grants_are_what_the_gate_honours_for_the_recipient_only(kit: Kit) -> None:
+    request_id = kit.ask()
+    _answered, grant = kit.answer(
+        request_id, [SharedItem("f-att-1", DataCategory.EDUCATION, ("code",))]
+    )
+    found = sharing.active_grants(kit.store, practitioner_id="officer", person_id="child-1")
+    assert [g.id for g in found] == [grant.id]  # type: ignore[attr-defined]
+    assert found[0].items == (SharedItem("f-att-1", DataCategory.EDUCATION, ("code",)),)
+    assert sharing.active_grants(kit.store, practitioner_id="officer2", person_id="child-1") == []
+    assert sharing.active_grants(kit.store, practitioner_id="officer", person_id="child-2") == []

@@ -373,3 +373,14 @@ def shared_with_me(
     for grant in grants_for_request(store, request.id):
         items.extend(disclose.granted_items(actor=actor, grant=grant, at=at))
     return items
+
+
+def active_grants(
+    store: SharingStore, *, practitioner_id: str, person_id: str, at: datetime | None = None
+) -> list[SharingGrant]:
+    """The grants in force that let this practitioner see items about this person: what the
+    disclosure gate adds to an agreement's permissions when it builds the record."""
+    at = at or utcnow()
+    with store.transaction() as tx:
+        grants = tx.grants.for_recipient(practitioner_id, person_id)
+    return [g for g in grants if g.expires_at is None or at < g.expires_at]
