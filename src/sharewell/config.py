@@ -51,6 +51,19 @@ class Settings(BaseSettings):
         le=1.0,
         description="While entries arrive, a tree head is signed at least this often",
     )
+    share_immediate_hours: int = Field(
+        default=4, ge=1, description="Deadline for answering an immediate request to share"
+    )
+    share_urgent_hours: int = Field(
+        default=24, ge=1, description="Deadline for answering an urgent request to share"
+    )
+    share_routine_working_days: int = Field(
+        default=5, ge=1, description="Deadline (Monday-Friday) for a routine request to share"
+    )
+    sign_in_attempts_per_ip: int = Field(
+        default=20, ge=1, description="Sign-in attempts one client address may make per window"
+    )
+    sign_in_window_minutes: int = Field(default=15, ge=1, description="That window, in minutes")
     model_dir: Path = Field(
         default=Path("./var/models"), description="Where linkage models are saved (versioned)"
     )

@@ -20,6 +20,9 @@ class AuditKind(StrEnum):
     SEARCH = "search"
     SIGN_IN = "sign_in"
     SIGN_IN_FAILED = "sign_in_failed"
+    SHARE_REQUEST = "share_request"
+    SHARING_GRANT = "sharing_grant"
+    API_TOKEN = "api_token"
 
 
 @dataclass(frozen=True, slots=True)

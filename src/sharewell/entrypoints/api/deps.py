@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import Request
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from sharewell.bootstrap import Container
-from sharewell.domain.errors import NotAuthenticated
+from sharewell.domain.api_tokens import Scope
+from sharewell.domain.errors import NotAuthenticated, PermissionDenied
 from sharewell.domain.organisations import Practitioner
 
 
@@ -22,3 +27,28 @@ def current_practitioner(request: Request) -> Practitioner:
     if practitioner is None:
         raise NotAuthenticated("Sign in to use the API")
     return practitioner
+
+
+# Declares the bearer scheme in OpenAPI; the gatekeeper middleware has already checked the token.
+bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="ApiToken",
+    description="A per-organisation API token made by an IG lead (or sign in for a session).",
+)
+
+
+def require_scope(scope: Scope) -> Callable[..., Practitioner]:
+    """A dependency: the caller, who must hold `scope` when using an API token (a signed-in
+    session may do whatever the practitioner's role allows)."""
+
+    def dependency(
+        request: Request,
+        _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> Practitioner:
+        practitioner = current_practitioner(request)
+        scopes = getattr(request.state, "token_scopes", None)
+        if scopes is not None and scope not in scopes:
+            raise PermissionDenied(f"This API token does not have the {scope.value!r} scope")
+        return practitioner
+
+    return dependency

@@ -53,7 +53,9 @@ class ErrorBody(BaseModel):
 # For route decorators, so the OpenAPI document shows the real error shape.
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     status: {"model": ErrorBody, "description": CODES_BY_STATUS[status]}
-    for status in (401, 404, 422)
+    # 403: any call can be refused (CSRF on a session, a token without the scope, a role);
+    # 503: storage or the audit log unavailable, so nothing is disclosed (fail closed).
+    for status in (401, 403, 404, 422, 503)
 }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from fastapi import FastAPI, Request
 from starlette.responses import Response
@@ -16,17 +16,21 @@ from sharewell.entrypoints.api.hotspots import router as hotspots_api
 from sharewell.entrypoints.api.organisations import router as organisations_api
 from sharewell.entrypoints.api.people import router as people_api
 from sharewell.entrypoints.api.risk import router as risk_api
+from sharewell.entrypoints.api.sharing import router as sharing_api
 from sharewell.entrypoints.web import (
     assets,
     errors,
     hotspot_pages,
+    ig_pages,
     pages,
     people_pages,
     risk_pages,
     security,
+    sharing_pages,
 )
 from sharewell.entrypoints.web.logs import configure_logging
 from sharewell.entrypoints.web.templating import make_templates, render
+from sharewell.entrypoints.web.throttle import SignInThrottle
 
 
 def create_app(
@@ -53,6 +57,9 @@ def create_app(
     )
     app.state.container = container
     app.state.clock = clock
+    app.state.sign_in_throttle = SignInThrottle(
+        settings.sign_in_attempts_per_ip, timedelta(minutes=settings.sign_in_window_minutes)
+    )
     app.state.templates = make_templates()
     errors.install(app)
     security.install(app, settings, clock)
@@ -64,6 +71,9 @@ def create_app(
     app.include_router(risk_api)
     app.include_router(people_pages.router)
     app.include_router(people_api)
+    app.include_router(sharing_pages.router)
+    app.include_router(sharing_api)
+    app.include_router(ig_pages.router)
 
     @app.get("/api/docs", include_in_schema=False)
     def api_docs(request: Request) -> Response:

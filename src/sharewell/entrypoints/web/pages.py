@@ -65,6 +65,14 @@ def sign_in(
         errors["password"] = "Enter your password"
     if errors:
         return _sign_in_page(request, email=email, errors=errors, status=400)
+    client = request.client.host if request.client else "unknown"
+    if not request.app.state.sign_in_throttle.allow(client, request.app.state.clock()):
+        return _sign_in_page(
+            request,
+            email=email,
+            errors={"email": "Too many sign-in attempts from your network. Wait and try again."},
+            status=429,
+        )
     try:
         practitioner = wiring.accounts.sign_in(email, password, at=request.app.state.clock())
     except SharewellError as exc:

@@ -30,6 +30,7 @@ from sharewell.entrypoints.web.sessions import (
     WebSession,
     cookie_name,
 )
+from sharewell.services.api_tokens import authenticate
 
 log = structlog.get_logger("sharewell.web")
 
@@ -116,6 +117,11 @@ class Gatekeeper:
         request.state.session = session
         request.state.practitioner = None
         container: Container = request.app.state.container
+        request.state.token_scopes = None
+        authorization = request.headers.get("authorization", "")
+        if is_api(request) and authorization[:7].lower() == "bearer ":
+            # An API token replaces the session: no cookie, so no CSRF to check either.
+            return await self._bearer(request, authorization[7:].strip(), call_next)
         if session.practitioner_id is not None:
             practitioner = await run_in_threadpool(
                 container.practitioners.get, session.practitioner_id
@@ -127,6 +133,24 @@ class Gatekeeper:
         response = await self._dispatch(request, session, call_next)
         self._save(request, session, response)
         return response
+
+    async def _bearer(self, request: Request, secret: str, call_next: CallNext) -> Response:
+        container: Container = request.app.state.container
+        token = await run_in_threadpool(
+            authenticate, container.api_tokens, secret, at=self._clock()
+        )
+        practitioner = (
+            await run_in_threadpool(container.practitioners.get, token.practitioner_id)
+            if token is not None
+            else None
+        )
+        if token is None or practitioner is None or not practitioner.active:
+            return api_errors.for_error(
+                NotAuthenticated("The API token is not valid, or has been revoked")
+            )
+        request.state.practitioner = practitioner
+        request.state.token_scopes = token.scopes
+        return await call_next(request)
 
     async def _dispatch(
         self, request: Request, session: WebSession, call_next: CallNext
@@ -165,6 +189,8 @@ class Gatekeeper:
         await request.body()
         form = await request.form()
         sent = form.get(CSRF_FIELD)
+        # Uploaded files are spooled to temporary files: close them, the route parses its own.
+        await form.close()
         return session.csrf_matches(sent if isinstance(sent, str) else None)
 
     def _load(self, request: Request) -> WebSession:

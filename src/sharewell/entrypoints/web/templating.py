@@ -40,6 +40,7 @@ def render(
     settings = app.state.container.settings
     session = session_of(request)
     full: dict[str, Any] = {
+        "active_overrides": active_overrides(request),
         "cspNonce": getattr(request.state, "csp_nonce", None),
         "assetPath": "/assets",
         "csrf_token": session.csrf_token() if session is not None else None,
@@ -54,3 +55,20 @@ def render(
     full.update(context or {})
     templates: Jinja2Templates = app.state.templates
     return templates.TemplateResponse(request, name, full, status_code=status)
+
+
+def active_overrides(request: Request) -> list[dict[str, Any]]:
+    """Emergency overrides this session used that are still in force, with minutes left, for
+    the banner every page shows."""
+    session = session_of(request)
+    if session is None:
+        return []
+    stored = session.data.get("overrides")
+    if not isinstance(stored, dict):
+        return []
+    now = request.app.state.clock().timestamp()
+    return [
+        {"person_id": person, "minutes_left": int(-(-(until - now) // 60))}
+        for person, until in sorted(stored.items())
+        if isinstance(until, int | float) and until > now
+    ]

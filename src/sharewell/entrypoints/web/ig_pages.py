@@ -1,0 +1,399 @@
+"""Pages for information governance leads only: agreements (list, plain English, sign,
+terminate, upload a version), the override review queue, audit search with the log's
+verification status and inclusion proofs, and the organisation's API tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from starlette.datastructures import UploadFile
+from starlette.responses import RedirectResponse, Response
+
+from sharewell.adapters.agreement_files import load_agreement
+from sharewell.bootstrap import Container
+from sharewell.domain.agreement_text import render as agreement_in_english
+from sharewell.domain.agreements import AgreementInvalid
+from sharewell.domain.api_tokens import Scope
+from sharewell.domain.audit import AuditKind
+from sharewell.domain.errors import ConfigurationError, PermissionDenied, SharewellError
+from sharewell.domain.organisations import Practitioner
+from sharewell.domain.overrides import ReviewOutcome
+from sharewell.domain.times import LONDON, london
+from sharewell.domain.vocabulary import Role
+from sharewell.entrypoints.api.deps import container, current_practitioner
+from sharewell.entrypoints.web.sessions import session_of
+from sharewell.entrypoints.web.templating import render
+from sharewell.services import api_tokens
+from sharewell.services import governance as gov
+from sharewell.services.audit import prove_inclusion, verify_audit_log
+from sharewell.services.audit_search import AuditQuery, search_audit
+
+router = APIRouter(include_in_schema=False)
+
+Wiring = Annotated[Container, Depends(container)]
+
+
+def ig_lead(request: Request) -> Practitioner:
+    """The signed-in practitioner, who must be an information governance lead."""
+    practitioner = current_practitioner(request)
+    if practitioner.role is not Role.IG_LEAD:
+        raise PermissionDenied("Only an information governance lead can use this page")
+    return practitioner
+
+
+IgLead = Annotated[Practitioner, Depends(ig_lead)]
+
+
+def _now(request: Request) -> datetime:
+    now: datetime = request.app.state.clock()
+    return now
+
+
+def _flash(request: Request, message: str) -> None:
+    session = session_of(request)
+    if session is not None:
+        session.flash(message)
+
+
+def _summary(errors: dict[str, str]) -> list[dict[str, str]]:
+    return [{"text": message, "href": f"#{field}"} for field, message in errors.items()]
+
+
+# --- Agreements ---------------------------------------------------------------------------------
+
+
+def _agreements_page(
+    request: Request,
+    wiring: Container,
+    problems: list[dict[str, Any]] | None = None,
+    status: int = 200,
+) -> Response:
+    summaries = gov.list_agreements(wiring.governance, at=_now(request))
+    return render(
+        request,
+        "ig_agreements.html",
+        {
+            "title": "Agreements",
+            "nav": "ig",
+            "rows": [
+                {
+                    "id": s.stored.agreement.id,
+                    "version": s.stored.agreement.version,
+                    "title": s.stored.agreement.title,
+                    "status": s.status.value.replace("_", " "),
+                }
+                for s in summaries
+            ],
+            "problems": problems or [],
+            "error_summary": [
+                {"text": p["text"], "href": "#agreement-file"} for p in (problems or [])
+            ],
+        },
+        status=status,
+    )
+
+
+@router.get("/ig/agreements")
+def agreements(request: Request, wiring: Wiring, _lead: IgLead) -> Response:
+    return _agreements_page(request, wiring)
+
+
+@router.post("/ig/agreements")
+async def upload_agreement(request: Request, wiring: Wiring, lead: IgLead) -> Response:
+    form = await request.form()
+    upload = form.get("agreement_file")
+    text = ""
+    if isinstance(upload, UploadFile):
+        text = (await upload.read()).decode("utf-8", errors="replace")
+    await form.close()
+    if not text.strip():
+        problems = [{"text": "Choose a YAML agreement file to upload"}]
+        return _agreements_page(request, wiring, problems, status=422)
+    try:
+        agreement = load_agreement(
+            text, known_orgs={o.code for o in wiring.organisations.list()}, source="upload"
+        )
+        gov.import_agreement(
+            wiring.governance, wiring.audit, agreement, actor=gov.Actor.of(lead), at=_now(request)
+        )
+    except AgreementInvalid as exc:
+        problems = [
+            {"text": (f"Line {p.line}: " if p.line else "") + f"{p.field}: {p.message}"}
+            for p in exc.problems
+        ]
+        return _agreements_page(request, wiring, problems, status=422)
+    except SharewellError as exc:
+        problems = [{"text": f"{exc.field or 'agreement'}: {exc.message}"}]
+        return _agreements_page(request, wiring, problems, status=422)
+    _flash(request, f"{agreement.ref} is stored as a draft.")
+    return RedirectResponse(f"/ig/agreements/{agreement.id}/{agreement.version}", status_code=303)
+
+
+@router.get("/ig/agreements/{agreement_id}/{version}")
+def agreement(
+    request: Request, agreement_id: str, version: int, wiring: Wiring, lead: IgLead
+) -> Response:
+    stored = gov.stored_version(wiring.governance, agreement_id, version)
+    names = {o.code: o.name for o in wiring.organisations.list()}
+    text = agreement_in_english(stored.agreement, names, at=_now(request))
+    party = next((p for p in stored.agreement.parties if p.org == lead.org_code), None)
+    return render(
+        request,
+        "ig_agreement.html",
+        {
+            "title": stored.agreement.title,
+            "nav": "ig",
+            "a": stored.agreement,
+            "paragraphs": [p for p in text.split("\n\n") if p.strip()],
+            "proposed": stored.proposed_at is not None,
+            "can_sign": party is not None and party.signed_by is None,
+            "signed": party is not None and party.signed_by is not None,
+        },
+    )
+
+
+@router.post("/ig/agreements/{agreement_id}/{version}/propose")
+def propose(
+    request: Request, agreement_id: str, version: int, wiring: Wiring, lead: IgLead
+) -> Response:
+    gov.propose(
+        wiring.governance,
+        wiring.audit,
+        agreement_id,
+        version=version,
+        actor=gov.Actor.of(lead),
+        at=_now(request),
+    )
+    _flash(request, "Sent to the partners for signature.")
+    return RedirectResponse(f"/ig/agreements/{agreement_id}/{version}", status_code=303)
+
+
+@router.post("/ig/agreements/{agreement_id}/{version}/sign")
+async def sign(
+    request: Request, agreement_id: str, version: int, wiring: Wiring, lead: IgLead
+) -> Response:
+    form = await request.form()
+    gov.sign_agreement(
+        wiring.governance,
+        wiring.audit,
+        agreement_id,
+        org=lead.org_code,
+        name=str(form.get("name", "")) or lead.name,
+        role=str(form.get("role", "")) or "Information governance lead",
+        version=version,
+        actor=gov.Actor.of(lead),
+        at=_now(request),
+    )
+    _flash(request, f"Signed for {lead.org_code}.")
+    return RedirectResponse(f"/ig/agreements/{agreement_id}/{version}", status_code=303)
+
+
+@router.post("/ig/agreements/{agreement_id}/terminate")
+async def terminate(request: Request, agreement_id: str, wiring: Wiring, lead: IgLead) -> Response:
+    form = await request.form()
+    gov.terminate_agreement(
+        wiring.governance,
+        wiring.audit,
+        agreement_id,
+        reason=str(form.get("reason", "")),
+        actor=gov.Actor.of(lead),
+        at=_now(request),
+    )
+    _flash(request, f"{agreement_id} is terminated: it no longer allows any sharing.")
+    return RedirectResponse("/ig/agreements", status_code=303)
+
+
+# --- Override review queue ----------------------------------------------------------------------
+
+
+def holder_queue(wiring: Container, lead: Practitioner, at: datetime) -> list[Any]:
+    """Overrides of this IG lead's organisation's information awaiting review."""
+    return [
+        (r, overdue)
+        for r, overdue in gov.pending_override_reviews(wiring.governance, at=at)
+        if any(d.get("holder") == lead.org_code for d in r.decisions)
+    ]
+
+
+@router.get("/ig/overrides")
+def overrides(request: Request, wiring: Wiring, lead: IgLead) -> Response:
+    rows = [
+        {
+            "id": r.id,
+            "person_id": r.person_id,
+            "by": f"{r.practitioner_id} ({r.org})",
+            "basis": r.override.basis.label,
+            "justification": r.override.justification,
+            "granted": london(r.granted_at),
+            "due": london(r.review_due_at),
+            "overdue": overdue,
+        }
+        for r, overdue in holder_queue(wiring, lead, _now(request))
+    ]
+    return render(
+        request, "ig_overrides.html", {"title": "Override reviews", "nav": "ig", "rows": rows}
+    )
+
+
+@router.post("/ig/overrides/{review_id}")
+async def review(request: Request, review_id: str, wiring: Wiring, lead: IgLead) -> Response:
+    form = await request.form()
+    if review_id not in {r.id for r, _ in holder_queue(wiring, lead, _now(request))}:
+        raise PermissionDenied("That override is not in your review queue")
+    outcome = str(form.get("outcome", ""))
+    if outcome not in ReviewOutcome.__members__.values():
+        raise PermissionDenied("Choose justified or refer for investigation")
+    gov.review_override(
+        wiring.governance,
+        wiring.audit,
+        review_id,
+        outcome=ReviewOutcome(outcome),
+        notes=str(form.get("notes", "")) or "No notes",
+        actor=gov.Actor.of(lead),
+        at=_now(request),
+    )
+    _flash(request, "Review recorded.")
+    return RedirectResponse("/ig/overrides", status_code=303)
+
+
+# --- Audit search -------------------------------------------------------------------------------
+
+
+def _day(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text).replace(tzinfo=LONDON) if text else None
+    except ValueError:
+        return None
+
+
+@router.get("/ig/audit")
+def audit(
+    request: Request,
+    wiring: Wiring,
+    _lead: IgLead,
+    person: str = "",
+    practitioner: str = "",
+    kind: str = "",
+    since: str = "",
+    until: str = "",
+) -> Response:
+    try:
+        key = wiring.audit.signer.public_key
+        from sharewell.verify import tree_head_is_signed
+
+        report = verify_audit_log(wiring.audit_reader, lambda h: tree_head_is_signed(h, key))
+        verification = {"intact": report.intact, "summary": report.summary()}
+    except ConfigurationError as exc:
+        verification = {"intact": False, "summary": exc.message}
+    end = _day(until)
+    query = AuditQuery(
+        subject_id=person.strip() or None,
+        actor_id=practitioner.strip() or None,
+        kind=kind if kind in AuditKind.__members__.values() else None,
+        since=_day(since),
+        until=end + timedelta(days=1) if end else None,
+    )
+    searched = any([person, practitioner, kind, since, until])
+    hits, more = search_audit(wiring.audit_reader, query) if searched else ([], False)
+    return render(
+        request,
+        "ig_audit.html",
+        {
+            "title": "Audit log",
+            "nav": "ig",
+            "verification": verification,
+            "kinds": list(AuditKind),
+            "q": {
+                "person": person,
+                "practitioner": practitioner,
+                "kind": kind,
+                "since": since,
+                "until": until,
+            },
+            "searched": searched,
+            "hits": [
+                {
+                    "index": h.index,
+                    "at": london(h.at),
+                    "kind": h.entry.get("kind"),
+                    "actor": h.entry.get("actor_id") or "",
+                    "subject": h.entry.get("subject_id") or "",
+                    "outcome": h.entry.get("outcome") or "",
+                }
+                for h in hits
+            ],
+            "more": more,
+        },
+    )
+
+
+@router.get("/ig/audit/{index}/proof")
+def proof(index: int, wiring: Wiring, _lead: IgLead) -> JSONResponse:
+    document = prove_inclusion(wiring.audit_reader, index)
+    return JSONResponse(
+        document,
+        headers={"Content-Disposition": f'attachment; filename="audit-entry-{index}-proof.json"'},
+    )
+
+
+# --- API tokens ---------------------------------------------------------------------------------
+
+
+def _tokens_page(
+    request: Request, wiring: Container, lead: Practitioner, new: str | None
+) -> Response:
+    tokens = api_tokens.list_tokens(wiring.api_tokens, actor=gov.Actor.of(lead))
+    return render(
+        request,
+        "ig_tokens.html",
+        {
+            "title": "API tokens",
+            "nav": "ig",
+            "new_token": new,
+            "scopes": list(Scope),
+            "tokens": [
+                {
+                    "id": t.id,
+                    "name": t.name,
+                    "scopes": ", ".join(sorted(t.scopes)),
+                    "created": london(t.created_at),
+                    "last_used": london(t.last_used_at) if t.last_used_at else "Never",
+                    "active": t.active,
+                }
+                for t in tokens
+            ],
+        },
+    )
+
+
+@router.get("/ig/api-tokens")
+def tokens(request: Request, wiring: Wiring, lead: IgLead) -> Response:
+    return _tokens_page(request, wiring, lead, None)
+
+
+@router.post("/ig/api-tokens")
+async def create_token(request: Request, wiring: Wiring, lead: IgLead) -> Response:
+    form = await request.form()
+    scopes = [Scope(str(s)) for s in form.getlist("scopes") if s in Scope.__members__.values()]
+    _token, secret = api_tokens.create_token(
+        wiring.api_tokens,
+        wiring.audit,
+        actor=gov.Actor.of(lead),
+        name=str(form.get("name", "")),
+        scopes=scopes,
+        at=_now(request),
+    )
+    # Shown in this response only: never stored, never in a redirect or the session.
+    return _tokens_page(request, wiring, lead, secret)
+
+
+@router.post("/ig/api-tokens/{token_id}/revoke")
+def revoke_token(request: Request, token_id: str, wiring: Wiring, lead: IgLead) -> Response:
+    api_tokens.revoke_token(
+        wiring.api_tokens, wiring.audit, token_id, actor=gov.Actor.of(lead), at=_now(request)
+    )
+    _flash(request, "The token is revoked.")
+    return RedirectResponse("/ig/api-tokens", status_code=303)

@@ -1,0 +1,134 @@
+"""IG lead pages: agreements (list, plain English, upload with field and line errors, sign,
+terminate), the override review queue, audit search with verification and proofs, API tokens;
+and nobody else can open them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+
+from sharewell.config import Settings
+from tests.entrypoints.sharing_kit import OFFICER, Site, make_site
+
+SCHOOL_IG = "ig@sch1.anyshire.example"
+
+
+@pytest.fixture
+def site(settings: Settings) -> Iterator[Site]:
+    yield from make_site(settings)
+
+
+def test_only_ig_leads_open_the_ig_pages(site: Site) -> None:
+    site.sign_in(OFFICER)
+    for path in ("/ig/agreements", "/ig/overrides", "/ig/audit", "/ig/api-tokens"):
+        assert site.client.get(path).status_code == 403, path
+
+
+def test_agreements_list_view_and_upload_errors_with_field_and_line(site: Site) -> None:
+    site.sign_in(SCHOOL_IG)
+    listing = site.client.get("/ig/agreements").text
+    assert "Anyshire" in listing and "In force" in listing
+    view = site.client.get("/ig/agreements/anyshire-charter/1").text
+    assert "version 1" in view
+    bad = "id: broken\nversion: 1\ntitle: Broken\nstarts_on: 2026-01-01\nends_on: nonsense\n"
+    answer = site.client.post(
+        "/ig/agreements",
+        data={"csrf_token": site.token("/ig/agreements")},
+        files={"agreement_file": ("broken.yaml", bad.encode(), "application/x-yaml")},
+    )
+    assert answer.status_code == 422
+    assert "The agreement file has problems" in answer.text
+    assert "Line 5: ends_on" in answer.text
+
+
+def test_upload_propose_sign_and_terminate_a_new_agreement(site: Site) -> None:
+    site.sign_in(SCHOOL_IG)
+    document = (
+        "id: pilot\nversion: 1\ntitle: Pilot\nstarts_on: 2026-01-01\nends_on: 2028-01-01\n"
+        "parties:\n  - org: SCH1\n    signed_by: null\n  - org: POL\n    signed_by: null\n"
+        "flows:\n  - from: [SCH1]\n    to: [POL]\n    purposes: [safeguarding_children]\n"
+        "    categories:\n      education: {fields: [occurred_at]}\n"
+        "    recipient_roles: [police_officer]\n"
+        '    legal_basis: {article6: "6(1)(e)", gateway: "Children Act 2004 s.11"}\n'
+        "    consent: not_required\n"
+        "    requires_relationship: false\n    national_opt_out_applies: false\n"
+    )
+    token = site.token("/ig/agreements")
+    made = site.client.post(
+        "/ig/agreements",
+        data={"csrf_token": token},
+        files={"agreement_file": ("pilot.yaml", document.encode(), "application/x-yaml")},
+        follow_redirects=False,
+    )
+    assert made.status_code == 303, made.text
+    page = "/ig/agreements/pilot/1"
+    site.client.post(f"{page}/propose", data={"csrf_token": site.token(page)})
+    signed = site.client.post(
+        f"{page}/sign", data={"csrf_token": site.token(page), "name": "Anne Price", "role": "IG"}
+    )
+    assert "Your organisation has signed this version" in signed.text
+    ended = site.client.post(
+        "/ig/agreements/pilot/terminate",
+        data={"csrf_token": site.token(page), "reason": "Pilot over"},
+    )
+    assert "pilot is terminated" in ended.text
+
+
+def test_override_queue_review_and_audit_search_with_proof(site: Site) -> None:
+    person, _ = site.child_with_attendance()
+    site.sign_in("eh@ehn.anyshire.example")
+    used = site.client.post(
+        f"/people/{person}/override",
+        data={
+            "csrf_token": site.token(f"/people/{person}/override"),
+            "holder": "SCH1",
+            "category": "education",
+            "purpose": "early_help",
+            "basis": "safeguarding",
+            "justification": "Child missing overnight, whereabouts unknown",
+        },
+    )
+    assert "Emergency override in force" in used.text
+    site.sign_in(SCHOOL_IG)
+    queue = site.client.get("/ig/overrides").text
+    assert f"Person {person}" in queue and "Child missing overnight" in queue
+    review_id = queue.split('action="/ig/overrides/')[1].split('"')[0]
+    site.client.post(
+        f"/ig/overrides/{review_id}",
+        data={"csrf_token": site.token("/ig/overrides"), "outcome": "justified", "notes": "Fine"},
+    )
+    assert "No overrides of your organisation" in site.client.get("/ig/overrides").text
+
+    site.container.audit.checkpoint()
+    found = site.client.get(f"/ig/audit?person={person}&kind=override").text
+    assert "Verified" in found
+    rows = found.split('id="hits"')[1]
+    assert rows.count("/proof") == 2  # the override and its review
+    index = rows.split('href="/ig/audit/')[1].split("/")[0]
+    proof = site.client.get(f"/ig/audit/{index}/proof")
+    assert proof.status_code == 200
+    assert json.loads(proof.text)["index"] == int(index)
+    assert "attachment" in proof.headers["content-disposition"]
+
+
+def test_tokens_page_shows_a_new_token_once_and_revokes(site: Site) -> None:
+    site.sign_in(SCHOOL_IG)
+    made = site.client.post(
+        "/ig/api-tokens",
+        data={"csrf_token": site.token("/ig/api-tokens"), "name": "MIS", "scopes": ["read"]},
+    )
+    secret = made.text.split('id="new-token">')[1].split("<")[0]
+    assert secret.startswith("swt_")
+    again = site.client.get("/ig/api-tokens").text
+    assert secret not in again and "MIS" in again
+    token_id = again.split('action="/ig/api-tokens/')[1].split("/")[0]
+    site.client.post(
+        f"/ig/api-tokens/{token_id}/revoke", data={"csrf_token": site.token("/ig/api-tokens")}
+    )
+    site.client.cookies.clear()
+    refused = site.client.get(
+        "/api/v1/share-requests/sent", headers={"Authorization": f"Bearer {secret}"}
+    )
+    assert refused.status_code == 401

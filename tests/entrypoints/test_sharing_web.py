@@ -1,0 +1,148 @@
+"""Request to share and emergency override through the pages (TestClient, demo data): the
+officer asks, the school's DSL shares with a decision record, the officer sees exactly what was
+shared; the override shows a banner with the time left and lands in the IG review queue."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from sharewell.config import Settings
+from sharewell.services import governance as gov
+from tests.entrypoints.sharing_kit import DSL, OFFICER, Site, make_site
+
+
+@pytest.fixture
+def site(settings: Settings) -> Iterator[Site]:
+    yield from make_site(settings)
+
+
+def test_officer_asks_school_shares_and_officer_sees_what_was_shared(site: Site) -> None:
+    person, fact_id = site.child_with_attendance()
+    site.sign_in(OFFICER)
+    form = site.client.get(f"/people/{person}/requests/new?holder=SCH1&category=education")
+    assert 'value="education" checked' in form.text
+    answer = site.client.post(
+        f"/people/{person}/requests",
+        data={
+            "csrf_token": site.token(f"/people/{person}/requests/new"),
+            "holder": "SCH1",
+            "categories": "education",
+            "purpose": "safeguarding_children",
+            "urgency": "urgent",
+            "reason": "Child seen out of school in the day with adults of concern",
+        },
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
+    request_path = answer.headers["location"]
+    request_id = request_path.rsplit("/", 1)[1]
+    assert "Open" in site.client.get("/sharing/requests").text
+
+    site.sign_in(DSL)
+    inbox = site.client.get("/sharing/inbox").text
+    assert request_id in inbox
+    page = site.client.get(request_path).text
+    assert f'value="{fact_id}|education|occurred_at"' in page
+    missing = site.client.post(
+        f"{request_path}/answer",
+        data={"csrf_token": site.token(request_path), "choice": "share", "consent_sought": "no"},
+    )
+    assert missing.status_code == 422
+    assert "There is a problem" in missing.text
+    done = site.client.post(
+        f"{request_path}/answer",
+        data={
+            "csrf_token": site.token(request_path),
+            "share": [f"{fact_id}|education|occurred_at", f"{fact_id}|education|code"],
+            "choice": "share",
+            "consent_sought": "no",
+            "consent_detail": "Seeking consent may put the child at risk",
+            "safety_considered": "The child's safety outweighs the intrusion",
+            "necessary_and_proportionate": "Dates and codes only, nothing else",
+            "advice_sought": "None needed, within our procedure",
+            "legal_basis": ["6(1)(e)", "Children Act 2004 s.11"],
+        },
+        follow_redirects=False,
+    )
+    assert done.status_code == 303, done.text
+    records = gov.decision_records_for(site.container.governance, person)
+    assert records[-1].choice.value == "share"
+
+    site.sign_in(OFFICER)
+    seen = site.client.get(request_path).text
+    assert "What was shared with you" in seen
+    shared = seen.split('id="shared"')[1]
+    assert "occurred at" in shared and "code" in shared
+    assert ">summary</span>" not in shared  # not chosen, so not disclosed
+    assert ">code</span>" in shared
+
+
+def test_a_request_is_invisible_to_other_organisations(site: Site) -> None:
+    person, _ = site.child_with_attendance()
+    site.sign_in(OFFICER)
+    answer = site.client.post(
+        f"/people/{person}/requests",
+        data={
+            "csrf_token": site.token(f"/people/{person}/requests/new"),
+            "holder": "SCH1",
+            "categories": "education",
+            "purpose": "safeguarding_children",
+            "urgency": "immediate",
+            "reason": "Child seen out of school in the day with adults of concern",
+        },
+        follow_redirects=False,
+    )
+    path = answer.headers["location"]
+    site.sign_in("gp@gp1.anyshire.example")
+    assert site.client.get(path).status_code == 404
+    assert site.client.get("/sharing/requests/not-a-real-id").status_code == 404
+
+
+def test_request_form_without_csrf_is_refused(site: Site) -> None:
+    site.sign_in(OFFICER)
+    answer = site.client.post("/people/x/requests", data={"holder": "SCH1", "reason": "x" * 30})
+    assert answer.status_code == 403
+    answer = site.client.post(
+        "/people/x/override", data={"holder": "SCH1", "justification": "x" * 30}
+    )
+    assert answer.status_code == 403
+
+
+def test_override_needs_a_long_justification_then_shows_a_banner_and_reaches_ig(
+    site: Site,
+) -> None:
+    person, _ = site.child_with_attendance()
+    # Early help from a school needs the family's consent; none is recorded, which an
+    # emergency override may overcome.
+    site.sign_in("eh@ehn.anyshire.example")
+    base = {
+        "csrf_token": site.token(f"/people/{person}/override?holder=SCH1&category=education"),
+        "holder": "SCH1",
+        "category": "education",
+        "purpose": "early_help",
+        "basis": "safeguarding",
+    }
+    short = site.client.post(f"/people/{person}/override", data={**base, "justification": "hurry"})
+    assert short.status_code == 422
+    assert "at least 20 characters" in short.text
+    used = site.client.post(
+        f"/people/{person}/override",
+        data={**base, "justification": "Child missing overnight, whereabouts unknown"},
+    )
+    assert "Emergency override in force" in used.text
+    assert "240 minutes left" in used.text
+    for _ in range(9):  # three hours, in steps shorter than the idle sign-out
+        site.clock.advance(minutes=20)
+        page = site.client.get("/sharing/inbox").text
+    assert "60 minutes left" in page
+    for _ in range(4):
+        site.clock.advance(minutes=20)
+        site.client.get("/sharing/inbox")
+    assert "Emergency override in force" not in site.client.get("/sharing/inbox").text
+    pending = gov.pending_override_reviews(
+        site.container.governance, at=datetime(2026, 3, 2, tzinfo=UTC) + timedelta(hours=1)
+    )
+    assert [r.person_id for r, _ in pending] == [person]
