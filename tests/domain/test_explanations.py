@@ -72,3 +72,13 @@ def test_explains_an_override_with_its_expiry_and_review() -> None:
     assert "vital interests" in text
     assert "2026-03-01T14:00:00Z" in text
     assert "review" in text
+
+
+def test_explanations_name_roles_as_they_read_mid_sentence() -> None:
+    from sharewell.domain.access import _role_words
+
+    assert _role_words("gp") == "GP"
+    assert _role_words("designated_safeguarding_lead") == "designated safeguarding lead"
+    assert _role_words("mash_officer") == "MASH officer"
+    assert _role_words("ig_lead") == "information governance lead"
+    assert _role_words("not_a_role") == "not a role"

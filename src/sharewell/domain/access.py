@@ -19,7 +19,7 @@ from sharewell.domain.consent import ConsentHistory, ConsentStatus
 from sharewell.domain.errors import ValidationError
 from sharewell.domain.organisations import Practitioner
 from sharewell.domain.relationships import Relationship
-from sharewell.domain.vocabulary import LEGAL_BASES, ConsentModel, DataCategory, Purpose
+from sharewell.domain.vocabulary import LEGAL_BASES, ConsentModel, DataCategory, Purpose, Role
 
 
 class Reason(StrEnum):
@@ -614,6 +614,15 @@ _WHY_NO_CONSENT = {
 }
 
 
+def _role_words(role: str) -> str:
+    """A role as it reads mid-sentence: "designated safeguarding lead", "GP", "MASH officer"."""
+    try:
+        label = Role(role).label
+    except ValueError:
+        return role.replace("_", " ")
+    return label if label[:2].isupper() else label[0].lower() + label[1:]
+
+
 def explain(
     decision: Decision, names: Mapping[str, str] | None = None, *, role: str | None = None
 ) -> str:
@@ -621,7 +630,7 @@ def explain(
     names = names or {}
     holder = _name(decision.holder, names)
     recipient = _name(decision.recipient, names)
-    who = f"{recipient}'s {role.replace('_', ' ')}" if role else recipient
+    who = f"{recipient}'s {_role_words(role)}" if role else recipient
     what = decision.category.label
     purpose = decision.purpose.label
     if Reason.OWN_RECORD in decision.reasons:
