@@ -19,7 +19,7 @@ from sharewell.domain.relationships import Relationship, RelationshipKind
 from sharewell.domain.times import LONDON
 from sharewell.domain.vocabulary import DataCategory, Purpose
 from sharewell.entrypoints.api.deps import container, current_practitioner
-from sharewell.entrypoints.api.errors import ERROR_RESPONSES
+from sharewell.entrypoints.api.errors import ERROR_RESPONSES, ErrorBody
 from sharewell.entrypoints.web.sessions import session_of
 from sharewell.services import governance
 from sharewell.services.disclosure import (
@@ -29,7 +29,12 @@ from sharewell.services.disclosure import (
 )
 from sharewell.services.governance import Actor
 
-router = APIRouter(prefix="/api/v1", tags=["people"], responses=ERROR_RESPONSES)
+# 409 PURPOSE_REQUIRED: reading about people needs the purpose of the practitioner's work first.
+PEOPLE_ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    **ERROR_RESPONSES,
+    409: {"model": ErrorBody, "description": "PURPOSE_REQUIRED"},
+}
+router = APIRouter(prefix="/api/v1", tags=["people"], responses=PEOPLE_ERROR_RESPONSES)
 
 Wiring = Annotated[Container, Depends(container)]
 SignedIn = Annotated[Practitioner, Depends(current_practitioner)]
