@@ -109,6 +109,7 @@ def build(settings: Settings, *, check: bool = True) -> Container:
             practitioners=practitioners,
             passwords=Argon2Passwords(),
             lockout=LockoutPolicy(settings.lockout_attempts, settings.lockout_minutes),
+            audit=audit,
         ),
         hotspots=Hotspots(reads=SqlAreaReads(engine), engine=H3GiStarEngine()),
         risk_calibrations=RiskCalibrations(store=SqlCalibrationStore(engine)),

@@ -129,3 +129,38 @@ def test_blank_email_or_password_names_the_field(
 def test_refuses_a_time_without_a_zone(accounts: Accounts) -> None:
     with pytest.raises(ValidationError):
         accounts.sign_in(GP.email, "right password", at=datetime(2026, 3, 2, 9, 0))  # noqa: DTZ001
+
+
+def test_every_sign_in_is_audited_without_the_email(
+    store: MemoryPractitioners, passwords: PlainPasswords
+) -> None:
+    from sharewell.adapters.memory.audit import MemoryAuditLog
+    from sharewell.domain.audit import AuditKind
+
+    log = MemoryAuditLog()
+    audited = Accounts(store, passwords, LockoutPolicy(attempts=3, minutes=15), audit=log)
+    audited.sign_in(GP.email, "right password", at=AT)
+    with pytest.raises(SignInFailed):
+        audited.sign_in(GP.email, "wrong", at=AT)
+    with pytest.raises(SignInFailed):
+        audited.sign_in("nobody@example.org", "wrong", at=AT)
+    assert [(e.kind, e.actor_id, e.outcome) for e in log.events] == [
+        (AuditKind.SIGN_IN, "p-gp", "succeeded"),
+        (AuditKind.SIGN_IN_FAILED, "p-gp", "wrong_password"),
+        (AuditKind.SIGN_IN_FAILED, None, "unknown_account"),
+    ]
+    assert all("@" not in repr(e) for e in log.events)
+
+
+def test_nobody_signs_in_when_the_audit_log_cannot_take_it(
+    store: MemoryPractitioners, passwords: PlainPasswords
+) -> None:
+    from sharewell.adapters.memory.audit import MemoryAuditLog
+    from sharewell.domain.errors import StorageUnavailable
+
+    log = MemoryAuditLog()
+    log.fail_next = True
+    audited = Accounts(store, passwords, LockoutPolicy(attempts=3, minutes=15), audit=log)
+    with pytest.raises(StorageUnavailable):
+        audited.sign_in(GP.email, "right password", at=AT)
+    assert log.events == []
