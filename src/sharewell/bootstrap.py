@@ -19,7 +19,7 @@ from sharewell.adapters.db.identity import SqlPeople, SqlReviewQueue, SqlSourceR
 from sharewell.adapters.db.people_reads import SqlPersonDirectory
 from sharewell.adapters.db.repositories import SqlOrganisations, SqlPractitioners
 from sharewell.adapters.db.risk_repositories import SqlCalibrationStore, SqlRiskRecords
-from sharewell.adapters.db.sharing import SqlApiTokens, SqlHeldFacts, SqlSharing
+from sharewell.adapters.db.sharing import SqlApiTokens, SqlSharing
 from sharewell.adapters.geo.engine import H3GiStarEngine
 from sharewell.adapters.linkage.features import canonical_forename, phonetic
 from sharewell.config import Settings
@@ -28,10 +28,10 @@ from sharewell.domain.accounts import LockoutPolicy
 from sharewell.domain.identity import match_key
 from sharewell.domain.sharing import ResponseTimes
 from sharewell.services import governance as governance_service
+from sharewell.services import sharing as sharing_service
 from sharewell.services.accounts import Accounts
 from sharewell.services.disclosure import DisclosureGate
 from sharewell.services.governance import Actor
-from sharewell.services.grant_disclosure import GrantDisclosure
 from sharewell.services.hotspots import Hotspots
 from sharewell.services.joint_risk import RiskCalibrations
 
@@ -56,11 +56,6 @@ class Container:
     audit_reader: SqlAuditReader
     disclosure: DisclosureGate
     sharing: SqlSharing
-    held_facts: SqlHeldFacts
-    # KNOWN DEFECT, interim: a second disclosure path for shared grants. It decides, reads,
-    # audits and fails closed like the gate, but DESIGN.md allows one gate: fold grants into
-    # `disclosure` (services/disclosure.py) and delete grant_disclosure.py.
-    disclose: GrantDisclosure
     response_times: ResponseTimes
     api_tokens: SqlApiTokens
 
@@ -78,7 +73,7 @@ def build(settings: Settings, *, check: bool = True) -> Container:
     practitioners = SqlPractitioners(engine)
     organisations = SqlOrganisations(engine)
     governance = SqlGovernance(engine)
-    held_facts = SqlHeldFacts(engine)
+    sharing_store = SqlSharing(engine)
     # Started on first append (or audit.start()), so commands that never write to the log
     # neither need the signing key nor take the sequencer lock.
     audit = SqlAuditLog(
@@ -127,10 +122,11 @@ def build(settings: Settings, *, check: bool = True) -> Container:
             decide=decide,
             audit=audit,
             org_names=lambda: {o.code: o.name for o in organisations.list()},
+            grants=lambda practitioner_id, person_id, at: sharing_service.active_grants(
+                sharing_store, practitioner_id=practitioner_id, person_id=person_id, at=at
+            ),
         ),
-        sharing=SqlSharing(engine),
-        held_facts=held_facts,
-        disclose=GrantDisclosure(held_facts, audit),
+        sharing=sharing_store,
         response_times=ResponseTimes(
             settings.share_immediate_hours,
             settings.share_urgent_hours,

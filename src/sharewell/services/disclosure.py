@@ -21,10 +21,12 @@ from typing import Protocol
 from sharewell.domain.access import AccessDecision, AccessRequest, Decision, Reason, explain
 from sharewell.domain.audit import AuditEvent, AuditKind
 from sharewell.domain.errors import NotFound, StorageUnavailable, ValidationError
+from sharewell.domain.sharing import SharingGrant
 from sharewell.domain.times import utcnow
 from sharewell.domain.vocabulary import DataCategory, Purpose
 from sharewell.services.governance import Actor
 from sharewell.services.ports import AuditLog
+from sharewell.services.sharing import DisclosedItem
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +139,18 @@ class FactReader(Protocol):
         """Every field a holder's own practitioners see (the columns, and every detail key)."""
         ...
 
+    def references(
+        self, org_code: str, local_ids: Sequence[str], categories: Sequence[DataCategory]
+    ) -> Mapping[str, DataCategory]:
+        """fact id -> category of the holder's facts in `categories` (no content)."""
+        ...
+
+    def read_ids(
+        self, org_code: str, fact_ids: Sequence[str], fields: Sequence[str]
+    ) -> Sequence[FactView]:
+        """Only these fields of these facts of the holder (ids it does not hold are skipped)."""
+        ...
+
 
 class Decider(Protocol):
     """Decides (and audits the decision of) an access request: governance.decide_access."""
@@ -192,6 +206,8 @@ class JoinedUpRecord:
     decisions: tuple[Decision, ...] = field(default=())
     # Plain-English notes where only some fields of a holder's facts are shared with the viewer.
     limits: tuple[str, ...] = ()
+    # Chronology items the viewer sees because a holder shared them on request (a grant).
+    shared: frozenset[str] = frozenset()
 
 
 def _identity_of(
@@ -216,8 +232,12 @@ class DisclosureGate:
         decide: Decider,
         audit: AuditLog,
         org_names: Callable[[], Mapping[str, str]] = dict,
+        grants: Callable[[str, str, datetime], Sequence[SharingGrant]] | None = None,
     ) -> None:
         self._directory = directory
+        # Sharing grants in force for (practitioner id, person id, at): what holders chose to
+        # share on request, added to what agreements permit when the record is built.
+        self._grants = grants
         self._facts = facts
         self._decide = decide
         self._audit = audit
@@ -317,6 +337,8 @@ class DisclosureGate:
                         found.override_available,
                     )
                 )
+        shared = self._shared_with(actor, person_id, at, {f.id for f in chronology})
+        chronology.extend(shared)
         chronology.sort(key=lambda f: (f.occurred_at is None, f.occurred_at), reverse=True)
         shown = Counter(f"{f.org_code}/{f.category.value}" for f in chronology)
         self._append(
@@ -332,6 +354,7 @@ class DisclosureGate:
                 refs={
                     **{key: str(n) for key, n in sorted(shown.items())},
                     **{f"withheld:{w.org_code}/{w.category.value}": str(w.count) for w in withheld},
+                    **({"granted": ",".join(sorted(f.id for f in shared))} if shared else {}),
                 },
             )
         )
@@ -342,7 +365,32 @@ class DisclosureGate:
             tuple(withheld),
             decision.decisions,
             tuple(limits),
+            frozenset(f.id for f in shared),
         )
+
+    def _shared_with(
+        self, actor: Actor, person_id: str, at: datetime, already: set[str]
+    ) -> list[FactView]:
+        """Items holders shared with this practitioner on request, not already shown."""
+        if self._grants is None:
+            return []
+        views: list[FactView] = []
+        for grant in self._grants(actor.id, person_id, at):
+            views.extend(v for v in self._granted_views(actor, grant, at) if v.id not in already)
+            already.update(v.id for v in views)
+        return views
+
+    def _granted_views(self, actor: Actor, grant: SharingGrant, at: datetime) -> list[FactView]:
+        """Only the granted fields of the granted items, only for the recipient, while in force."""
+        by_fields: dict[tuple[str, ...], list[str]] = {}
+        for item in grant.items:
+            fields = grant.allows(actor.id, item.fact_id, at)
+            if fields:
+                by_fields.setdefault(tuple(dict.fromkeys(fields)), []).append(item.fact_id)
+        views: list[FactView] = []
+        for fields, fact_ids in by_fields.items():
+            views.extend(self._facts.read_ids(grant.holder_org, fact_ids, fields))
+        return views
 
     def search(
         self, *, actor: Actor, purpose: Purpose, query: PersonQuery, at: datetime | None = None
@@ -461,3 +509,93 @@ class DisclosureGate:
             )
         )
         return members
+
+    # --- Requests to share: the holder's own items and what a sharing grant allows -------------
+
+    def _local_ids(self, person_id: str, org_code: str) -> list[str]:
+        return [r.local_id for r in self._directory.records_of(person_id) if r.org_code == org_code]
+
+    def references(
+        self, person_id: str, org: str, categories: Sequence[DataCategory]
+    ) -> dict[str, DataCategory]:
+        """fact id -> category of what `org` holds about the person in `categories`.
+
+        References only (no content, so not a disclosure): the sharing service checks with them
+        that a holder shares its own items about this person."""
+        local_ids = self._local_ids(person_id, org)
+        if not local_ids:
+            return {}
+        return dict(self._facts.references(org, local_ids, categories))
+
+    def own_items(
+        self,
+        *,
+        actor: Actor,
+        person_id: str,
+        categories: Sequence[DataCategory],
+        purpose: Purpose,
+        at: datetime | None = None,
+    ) -> list[DisclosedItem]:
+        """The actor's own organisation's items about the person, every field (for choosing
+        what to share). A holder always sees its own records (OWN_RECORD); audited."""
+        if actor.org is None:
+            return []
+        at = at or utcnow()
+        local_ids = self._local_ids(person_id, actor.org)
+        views: list[FactView] = []
+        if local_ids:
+            for category in dict.fromkeys(categories):
+                views.extend(
+                    self._facts.read(actor.org, local_ids, category, self._facts.all_fields())
+                )
+        views.sort(key=lambda f: (f.occurred_at is None, f.occurred_at), reverse=True)
+        self._append(
+            AuditEvent(
+                AuditKind.DISCLOSURE,
+                at,
+                actor.id,
+                actor.org,
+                purpose=purpose.value,
+                subject_id=person_id,
+                outcome="permit",
+                reasons=("OWN_RECORD",),
+                refs={"holder": actor.org, "items": str(len(views))},
+            )
+        )
+        return [_item(v) for v in views]
+
+    def granted_items(
+        self, *, actor: Actor, grant: SharingGrant, at: datetime
+    ) -> list[DisclosedItem]:
+        """Only the granted items and fields, only to the grant's recipient, only while in
+        force; audited when anything is shown."""
+        views = self._granted_views(actor, grant, at)
+        if not views:
+            return []
+        views.sort(key=lambda f: (f.occurred_at is None, f.occurred_at))
+        self._append(
+            AuditEvent(
+                AuditKind.DISCLOSURE,
+                at,
+                actor.id,
+                actor.org,
+                purpose=grant.purpose.value,
+                subject_id=grant.person_id,
+                outcome="permit",
+                reasons=("SHARING_GRANT",),
+                refs={
+                    "grant": grant.id,
+                    "decision_record": grant.decision_record_id,
+                    "holder": grant.holder_org,
+                    "items": str(len(views)),
+                },
+            )
+        )
+        return [_item(v) for v in views]
+
+
+def _item(view: FactView) -> DisclosedItem:
+    """A fact as the sharing pages show it: its date (when disclosed) first, then its fields."""
+    fields = {} if view.occurred_at is None else {"occurred_at": view.occurred_at.isoformat()}
+    fields.update(view.fields)
+    return DisclosedItem(view.id, view.org_code, view.category, fields)

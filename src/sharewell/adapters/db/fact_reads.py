@@ -50,12 +50,38 @@ class SqlFactReader:
     def all_fields(self) -> tuple[str, ...]:
         return (*_COLUMNS, ALL_DETAIL)
 
+    def references(
+        self, org_code: str, local_ids: Sequence[str], categories: Sequence[DataCategory]
+    ) -> dict[str, DataCategory]:
+        query = select(FactRow.id, FactRow.category).where(
+            FactRow.org_code == org_code,
+            FactRow.local_id.in_(list(local_ids)),
+            FactRow.category.in_([c.value for c in categories]),
+        )
+        with self._engine.connect() as conn:
+            return {str(i): DataCategory(c) for i, c in conn.execute(query) if c in _KNOWN}
+
     def read(
         self, org_code: str, local_ids: Sequence[str], category: DataCategory, fields: Sequence[str]
     ) -> list[FactView]:
+        return self._select(
+            org_code,
+            fields,
+            FactRow.local_id.in_(list(local_ids)),
+            FactRow.category == category.value,
+        )
+
+    def read_ids(
+        self, org_code: str, fact_ids: Sequence[str], fields: Sequence[str]
+    ) -> list[FactView]:
+        if not fact_ids:
+            return []
+        return self._select(org_code, fields, FactRow.id.in_(list(fact_ids)))
+
+    def _select(self, org_code: str, fields: Sequence[str], *where: Any) -> list[FactView]:
         wanted = list(dict.fromkeys(fields))
         # Only the allowed fields are selected: a column, or one key of the detail JSON.
-        columns: list[Any] = [FactRow.id]
+        columns: list[Any] = [FactRow.id.label("_id"), FactRow.category.label("_category")]
         for name in wanted:
             if name in _COLUMNS:
                 columns.append(_COLUMNS[name].label(name))
@@ -63,20 +89,17 @@ class SqlFactReader:
                 columns.append(FactRow.detail.label(ALL_DETAIL))
             else:
                 columns.append(FactRow.detail[name].as_string().label(name))
-        order = FactRow.occurred_at.desc()
         query = (
             select(*columns)
-            .where(
-                FactRow.org_code == org_code,
-                FactRow.local_id.in_(list(local_ids)),
-                FactRow.category == category.value,
-            )
-            .order_by(order)
+            .where(FactRow.org_code == org_code, *where)
+            .order_by(FactRow.occurred_at.desc(), FactRow.id)
         )
         with self._engine.connect() as conn:
             rows = conn.execute(query).mappings().all()
         views = []
         for row in rows:
+            if row["_category"] not in _KNOWN:
+                continue
             shown: dict[str, str] = {}
             occurred = None
             for name in wanted:
@@ -88,5 +111,7 @@ class SqlFactReader:
                     shown.update({str(k): str(v) for k, v in (value or {}).items()})
                 elif value is not None:
                     shown[name] = str(value)
-            views.append(FactView(str(row["id"]), org_code, category, occurred, shown))
+            views.append(
+                FactView(str(row["_id"]), org_code, DataCategory(row["_category"]), occurred, shown)
+            )
         return views

@@ -252,7 +252,10 @@ def joined_up_record(
             },
             {"text": names.get(f.org_code, f.org_code)},
             {"text": f.category.label.capitalize()},
-            {"text": _fact_summary(f)},
+            {
+                "text": _fact_summary(f)
+                + (" (shared with you on request)" if f.id in record.shared else "")
+            },
         ]
         for f in record.chronology
     ]
