@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
 from fastapi import FastAPI, Request
@@ -45,8 +46,19 @@ def create_app(
     """
     settings.check_safe()
     configure_logging(settings.log_level)
+    owned = container is None
     container = container or build(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        # On shutdown: the audit sequencer commits what is queued and signs a last tree head,
+        # then the connections close. A container passed in belongs to the caller.
+        if owned:
+            container.close()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Sharewell API",
         version=__version__,
         description="Safe, lawful, early information sharing between partner organisations. "
