@@ -123,9 +123,10 @@ class MemoryFactReader:
         return views
 
     def risk_holdings(self, person_id: str) -> list[Holding]:
+        rows: list[Assessment | EvidenceItem] = [*self.assessments, *self.evidence]
         counts = Counter(
             (r.org_code, r.category)
-            for r in (*self.assessments, *self.evidence)
+            for r in rows
             if r.person_id == person_id and r.category is not None
         )
         return [Holding(org, category, n) for (org, category), n in counts.items() if category]
