@@ -48,7 +48,9 @@ def client(demo: tuple[Container, Scenario]) -> Iterator[TestClient]:
 def _risk_entries(container: Container, person: str) -> list[dict[str, object]]:
     with container.engine.connect() as conn:
         bodies = conn.execute(
-            select(AuditEntryRow.body).where(AuditEntryRow.kind == "disclosure")
+            select(AuditEntryRow.body)
+            .where(AuditEntryRow.kind == "disclosure")
+            .order_by(AuditEntryRow.idx)
         ).scalars()
         entries = [json.loads(b) for b in bodies]
     return [

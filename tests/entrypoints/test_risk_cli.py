@@ -10,7 +10,6 @@ import yaml
 from sqlalchemy import text
 
 from sharewell.adapters.db.engine import make_engine
-
 from sharewell.entrypoints.cli.main import main
 from tests.risk_fixtures import EXAMPLE, small_document
 

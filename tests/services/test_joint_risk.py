@@ -332,3 +332,21 @@ def test_status_shows_the_version_in_force_and_the_amendment_awaiting_signatures
     assert calibrations.ids() == ["test-calibration"]
     with pytest.raises(NotFound):
         calibrations.status("nope")
+
+
+def test_a_bad_calibration_is_refused_naming_the_field_and_nothing_is_stored(
+    calibrations: RiskCalibrations, audit: MemoryAuditLog
+) -> None:
+    twice = small_document()
+    twice["mapping"]["school_concern"].append({"level": "low", "common": 2})
+    unknown = small_document()
+    unknown["mapping"]["ambulance_triage"] = [{"level": "red", "common": 4}]
+    for doc, field in (
+        (twice, "mapping.school_concern.low"),
+        (unknown, "mapping.ambulance_triage"),
+    ):
+        with pytest.raises(ValidationError) as error:
+            calibrations.propose(doc, actor=POLICE_IG)
+        assert error.value.field == field
+    assert calibrations.ids() == []
+    assert audit.events == []
