@@ -245,6 +245,7 @@ def test_household_profile_includes_visible_members_only(
         ("SIB", "SCH1"),
     }
     assert view.profile.disagreement_text == "Police: high. School: low."
+    assert view.withheld_about == ("S1",)  # the hospital's items about S1 (HIDDEN is left out)
 
 
 def test_a_failed_audit_discloses_nothing(

@@ -215,7 +215,8 @@ class RiskDisclosure:
     """The risk assessments and evidence a practitioner may see about a person or household.
 
     `visible.withheld` counts the items withheld; `withheld` says whose and why, in the same
-    words as the joined-up record. `members` are the other household members included.
+    words as the joined-up record, and `withheld_about` whom each group is about (person ids,
+    in the same order). `members` are the other household members included.
     """
 
     person: PersonSummary
@@ -224,6 +225,7 @@ class RiskDisclosure:
     withheld: tuple[WithheldGroup, ...]
     members: tuple[PersonSummary, ...] = ()
     limits: tuple[str, ...] = ()
+    withheld_about: tuple[str, ...] = ()
 
 
 def _identity_of(
@@ -591,6 +593,7 @@ class DisclosureGate:
             ),
             tuple(withheld),
             limits=tuple(limits),
+            withheld_about=tuple(person_id for _ in withheld),
         )
 
     def risk_assessments(
@@ -628,4 +631,5 @@ class DisclosureGate:
             tuple(w for p in parts for w in p.withheld),
             tuple(p.person for p in parts[1:]),
             tuple(dict.fromkeys(note for p in parts for note in p.limits)),
+            tuple(about for p in parts for about in p.withheld_about),
         )

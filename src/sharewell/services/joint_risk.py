@@ -206,6 +206,7 @@ class RiskView:
     withheld: tuple[WithheldGroup, ...]
     members: tuple[PersonSummary, ...] = ()
     limits: tuple[str, ...] = ()
+    withheld_about: tuple[str, ...] = ()
 
 
 class JointRisk:
@@ -233,6 +234,7 @@ class JointRisk:
             seen.withheld,
             seen.members,
             seen.limits,
+            seen.withheld_about,
         )
 
     def for_person(

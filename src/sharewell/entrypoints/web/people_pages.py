@@ -304,7 +304,11 @@ def _risk_section(
             ]
             for w in profile.evidence
         ],
-        "withheld": _withheld(view.person.person_id, view.withheld),
+        "withheld": [
+            # In a household, each group is about one member: the actions ask about them.
+            {**_withheld(about, (group,))[0], "about": names.get(about) if household else None}
+            for about, group in zip(view.withheld_about, view.withheld, strict=True)
+        ],
         "limits": view.limits,
     }
 
