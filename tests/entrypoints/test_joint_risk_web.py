@@ -104,8 +104,8 @@ def test_the_api_gives_the_same_profile_and_hides_what_the_page_hides(
         ("SCH6", "low", 1),
     }
     assert "ACU" not in {a["holder"] for a in body["agencies"]}
-    assert [(w["holder"], w["category"], w["count"]) for w in body["withheld"]] == [
-        ("ACU", "health", 1)
+    assert [(w["person_id"], w["holder"], w["category"], w["count"]) for w in body["withheld"]] == [
+        (scenario.pupil, "ACU", "health", 1)
     ]
     assert body["withheld_count"] == 1
     assert "amber" not in answer.text

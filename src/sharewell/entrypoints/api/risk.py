@@ -167,6 +167,7 @@ class EvidenceOut(BaseModel):
 class RiskWithheldOut(BaseModel):
     """Risk items a holder keeps that the viewer may not see, and why (as on the record)."""
 
+    person_id: str = Field(description="Whom the withheld items are about")
     holder: str
     category: DataCategory
     count: int
@@ -238,6 +239,7 @@ class JointRiskOut(BaseModel):
             withheld_count=p.withheld,
             withheld=[
                 RiskWithheldOut(
+                    person_id=about,
                     holder=w.org_code,
                     category=w.category,
                     count=w.count,
@@ -246,7 +248,7 @@ class JointRiskOut(BaseModel):
                     explanation=w.explanation,
                     override_available=w.override_available,
                 )
-                for w in view.withheld
+                for about, w in zip(view.withheld_about, view.withheld, strict=True)
             ],
             notes=[*p.notes, *view.limits],
         )
