@@ -33,7 +33,7 @@ from sharewell.services.accounts import Accounts
 from sharewell.services.disclosure import DisclosureGate
 from sharewell.services.governance import Actor
 from sharewell.services.hotspots import Hotspots
-from sharewell.services.joint_risk import RiskCalibrations
+from sharewell.services.joint_risk import JointRisk, RiskCalibrations
 
 if TYPE_CHECKING:
     from sharewell.adapters.linkage.engine import SplinkLinkage
@@ -51,6 +51,7 @@ class Container:
     hotspots: Hotspots
     risk_calibrations: RiskCalibrations
     risk_records: SqlRiskRecords
+    joint_risk: JointRisk
     governance: SqlGovernance
     audit: SqlAuditLog
     audit_reader: SqlAuditReader
@@ -95,6 +96,22 @@ def build(settings: Settings, *, check: bool = True) -> Container:
             at=at,
         )
 
+    risk_calibrations = RiskCalibrations(store=SqlCalibrationStore(engine), audit=audit)
+    disclosure = DisclosureGate(
+        directory=SqlPersonDirectory(
+            engine,
+            forename_group=lambda word: canonical_forename(match_key(word)),
+            surname_key=lambda word: phonetic(match_key(word)),
+        ),
+        facts=SqlFactReader(engine),
+        decide=decide,
+        audit=audit,
+        org_names=lambda: {o.code: o.name for o in organisations.list()},
+        grants=lambda practitioner_id, person_id, at: sharing_service.active_grants(
+            sharing_store, practitioner_id=practitioner_id, person_id=person_id, at=at
+        ),
+    )
+
     return Container(
         settings=settings,
         engine=engine,
@@ -107,25 +124,18 @@ def build(settings: Settings, *, check: bool = True) -> Container:
             audit=audit,
         ),
         hotspots=Hotspots(reads=SqlAreaReads(engine), engine=H3GiStarEngine()),
-        risk_calibrations=RiskCalibrations(store=SqlCalibrationStore(engine)),
+        risk_calibrations=risk_calibrations,
         risk_records=SqlRiskRecords(engine),
+        # Profiles read agencies' assessments only through the disclosure gate.
+        joint_risk=JointRisk(
+            calibrations=risk_calibrations,
+            visible=disclosure,
+            calibration_id=settings.risk_calibration_id,
+        ),
         governance=governance,
         audit=audit,
         audit_reader=SqlAuditReader(engine),
-        disclosure=DisclosureGate(
-            directory=SqlPersonDirectory(
-                engine,
-                forename_group=lambda word: canonical_forename(match_key(word)),
-                surname_key=lambda word: phonetic(match_key(word)),
-            ),
-            facts=SqlFactReader(engine),
-            decide=decide,
-            audit=audit,
-            org_names=lambda: {o.code: o.name for o in organisations.list()},
-            grants=lambda practitioner_id, person_id, at: sharing_service.active_grants(
-                sharing_store, practitioner_id=practitioner_id, person_id=person_id, at=at
-            ),
-        ),
+        disclosure=disclosure,
         sharing=sharing_store,
         response_times=ResponseTimes(
             settings.share_immediate_hours,

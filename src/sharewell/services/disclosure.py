@@ -21,6 +21,7 @@ from typing import Protocol
 from sharewell.domain.access import AccessDecision, AccessRequest, Decision, Reason, explain
 from sharewell.domain.audit import AuditEvent, AuditKind
 from sharewell.domain.errors import NotFound, StorageUnavailable, ValidationError
+from sharewell.domain.risk import Assessment, EvidenceItem, VisibleRisk
 from sharewell.domain.sharing import SharingGrant
 from sharewell.domain.times import utcnow
 from sharewell.domain.vocabulary import DataCategory, Purpose
@@ -151,6 +152,21 @@ class FactReader(Protocol):
         """Only these fields of these facts of the holder (ids it does not hold are skipped)."""
         ...
 
+    def risk_holdings(self, person_id: str) -> Sequence[Holding]:
+        """Risk assessments and evidence items per holder and category (counts, no content).
+
+        Rows without a known category are left out: nobody is shown them (fail closed)."""
+        ...
+
+    def read_risk(
+        self, org_code: str, person_id: str, category: DataCategory, *, summaries: bool
+    ) -> tuple[Sequence[Assessment], Sequence[EvidenceItem]]:
+        """The holder's risk assessments and evidence of this category about the person.
+
+        With `summaries` False an evidence item's summary is not selected (it comes back empty).
+        """
+        ...
+
 
 class Decider(Protocol):
     """Decides (and audits the decision of) an access request: governance.decide_access."""
@@ -208,6 +224,24 @@ class JoinedUpRecord:
     limits: tuple[str, ...] = ()
     # Chronology items the viewer sees because a holder shared them on request (a grant).
     shared: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class RiskDisclosure:
+    """The risk assessments and evidence a practitioner may see about a person or household.
+
+    `visible.withheld` counts the items withheld; `withheld` says whose and why, in the same
+    words as the joined-up record, and `withheld_about` whom each group is about (person ids,
+    in the same order). `members` are the other household members included.
+    """
+
+    person: PersonSummary
+    purpose: Purpose
+    visible: VisibleRisk
+    withheld: tuple[WithheldGroup, ...]
+    members: tuple[PersonSummary, ...] = ()
+    limits: tuple[str, ...] = ()
+    withheld_about: tuple[str, ...] = ()
 
 
 def _identity_of(
@@ -592,6 +626,144 @@ class DisclosureGate:
             )
         )
         return [_item(v) for v in views]
+
+    # --- Joint risk (issue 7): agencies' risk assessments and evidence, through the gate --------
+
+    def _risk_of(
+        self, actor: Actor, purpose: Purpose, person_id: str, at: datetime
+    ) -> RiskDisclosure | None:
+        """Decide per holder and category, read only permitted rows, audit one entry."""
+        records = list(self._directory.records_of(person_id))
+        holdings = list(self._facts.risk_holdings(person_id)) if records else []
+        holders = tuple(sorted({r.org_code for r in records} | {h.org_code for h in holdings}))
+        categories = tuple(
+            sorted({DataCategory.DEMOGRAPHICS, *(h.category for h in holdings)}, key=str)
+        )
+        decision = (
+            self._decision(actor, person_id, AccessRequest(purpose, holders, categories), at)
+            if records
+            else AccessDecision(())
+        )
+        identities = _identity_of(records, decision)
+        if not identities:
+            self._append(
+                AuditEvent(
+                    AuditKind.DISCLOSURE,
+                    at,
+                    actor.id,
+                    actor.org,
+                    purpose=purpose.value,
+                    subject_id=person_id,
+                    outcome="not_found",
+                    refs={"view": "risk"},
+                )
+            )
+            return None
+        names = self._org_names()
+        role = actor.role.value if actor.role else None
+        by_key = {(d.holder, d.category): d for d in decision.decisions}
+        assessments: list[Assessment] = []
+        evidence: list[EvidenceItem] = []
+        withheld: list[WithheldGroup] = []
+        limits: list[str] = []
+        shown: dict[str, str] = {}
+        for holding in sorted(holdings, key=lambda h: (h.org_code, h.category.value)):
+            found = by_key.get((holding.org_code, holding.category))
+            if found is not None and found.permitted:
+                # The minimum data set: an evidence item's words only where "summary" is shared.
+                summaries = found.fields is None or "summary" in found.fields
+                if not summaries:
+                    limits.append(
+                        f"{names.get(holding.org_code, holding.org_code)} share the kind and date "
+                        f"of their {holding.category.label} evidence with you, not its details."
+                    )
+                rows, items = self._facts.read_risk(
+                    holding.org_code, person_id, holding.category, summaries=summaries
+                )
+                assessments.extend(rows)
+                evidence.extend(items)
+                shown[f"risk:{holding.org_code}/{holding.category.value}"] = str(
+                    len(rows) + len(items)
+                )
+            elif found is not None:
+                withheld.append(
+                    WithheldGroup(
+                        holding.org_code,
+                        names.get(holding.org_code, holding.org_code),
+                        holding.category,
+                        holding.count,
+                        found.reasons,
+                        explain(found, names, role=role),
+                        found.override_available,
+                    )
+                )
+        self._append(
+            AuditEvent(
+                AuditKind.DISCLOSURE,
+                at,
+                actor.id,
+                actor.org,
+                purpose=purpose.value,
+                subject_id=person_id,
+                outcome="risk_disclosed" if shown else "risk_none",
+                reasons=tuple(sorted({r.value for d in decision.decisions for r in d.reasons})),
+                refs={
+                    "view": "risk",
+                    **dict(sorted(shown.items())),
+                    **{f"withheld:{w.org_code}/{w.category.value}": str(w.count) for w in withheld},
+                },
+            )
+        )
+        return RiskDisclosure(
+            PersonSummary(person_id, identities),
+            purpose,
+            VisibleRisk(
+                tuple(assessments),
+                tuple(evidence),
+                sum(w.count for w in withheld),
+            ),
+            tuple(withheld),
+            limits=tuple(limits),
+            withheld_about=tuple(person_id for _ in withheld),
+        )
+
+    def risk_assessments(
+        self, *, actor: Actor, purpose: Purpose, person_id: str, at: datetime | None = None
+    ) -> RiskDisclosure:
+        """Agencies' risk assessments and evidence about a person that the practitioner may
+        see, and what is withheld and why. NotFound as for the record; one audit entry."""
+        found = self._risk_of(actor, purpose, person_id, at or utcnow())
+        if found is None:
+            raise NotFound(NOT_FOUND_MESSAGE, field="person")
+        return found
+
+    def household_risk_assessments(
+        self, *, actor: Actor, purpose: Purpose, person_id: str, at: datetime | None = None
+    ) -> RiskDisclosure:
+        """The same for the person and every household member whose identity the practitioner
+        may see (members they may not see are left out entirely); one audit entry per person."""
+        at = at or utcnow()
+        own = self._risk_of(actor, purpose, person_id, at)
+        if own is None:
+            raise NotFound(NOT_FOUND_MESSAGE, field="person")
+        parts = [own]
+        for member in self._directory.household_of(person_id):
+            seen = self._risk_of(actor, purpose, member, at)
+            if seen is not None:
+                parts.append(seen)
+        return RiskDisclosure(
+            own.person,
+            purpose,
+            VisibleRisk(
+                tuple(a for p in parts for a in p.visible.assessments),
+                tuple(e for p in parts for e in p.visible.evidence),
+                sum(p.visible.withheld or 0 for p in parts),
+            ),
+            tuple(w for p in parts for w in p.withheld),
+            tuple(p.person for p in parts[1:]),
+            tuple(dict.fromkeys(note for p in parts for note in p.limits)),
+            tuple(about for p in parts for about in p.withheld_about),
+        )
 
 
 def _item(view: FactView) -> DisclosedItem:

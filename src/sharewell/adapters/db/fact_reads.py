@@ -9,9 +9,11 @@ from collections.abc import Sequence
 from datetime import UTC
 from typing import Any
 
-from sqlalchemy import Engine, func, select, tuple_
+from sqlalchemy import Engine, func, literal, select, tuple_, union_all
 
 from sharewell.adapters.db.tables import FactRow
+from sharewell.adapters.db.tables_risk import RiskAssessmentRow, RiskEvidenceRow
+from sharewell.domain.risk import Assessment, EvidenceItem, EvidenceKind
 from sharewell.domain.vocabulary import DataCategory
 from sharewell.services.disclosure import FactView, Holding, SourceRef
 
@@ -19,6 +21,11 @@ _COLUMNS = {"occurred_at": FactRow.occurred_at, "code": FactRow.code, "summary":
 # Asking for "detail" means every detail key: only a holder's own practitioners get it.
 ALL_DETAIL = "detail"
 _KNOWN = frozenset(c.value for c in DataCategory)
+
+
+def _utc(value: Any) -> Any:
+    # SQLite hands back naive datetimes; everything stored is UTC.
+    return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
 
 
 class SqlFactReader:
@@ -115,3 +122,89 @@ class SqlFactReader:
                 FactView(str(row["_id"]), org_code, DataCategory(row["_category"]), occurred, shown)
             )
         return views
+
+    # --- risk assessments and evidence (issue 7) ------------------------------------------------
+
+    def risk_holdings(self, person_id: str) -> list[Holding]:
+        a, e = RiskAssessmentRow, RiskEvidenceRow
+        both = union_all(
+            select(a.org_code, a.category, literal(1).label("n")).where(a.person_id == person_id),
+            select(e.org_code, e.category, literal(1).label("n")).where(e.person_id == person_id),
+        ).subquery()
+        query = select(both.c.org_code, both.c.category, func.count()).group_by(
+            both.c.org_code, both.c.category
+        )
+        with self._engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [
+            Holding(org, DataCategory(category), int(count))
+            for org, category, count in rows
+            if category in _KNOWN
+        ]
+
+    def read_risk(
+        self, org_code: str, person_id: str, category: DataCategory, *, summaries: bool
+    ) -> tuple[list[Assessment], list[EvidenceItem]]:
+        a, e = RiskAssessmentRow, RiskEvidenceRow
+        evidence_columns: list[Any] = [e.id, e.kind, e.occurred_at, e.household_id]
+        if summaries:
+            evidence_columns.append(e.summary)
+        with self._engine.connect() as conn:
+            assessed = conn.execute(
+                select(
+                    a.id,
+                    a.org_name,
+                    a.scale_id,
+                    a.level,
+                    a.household_id,
+                    a.indicators,
+                    a.assessed_at,
+                )
+                .where(
+                    a.org_code == org_code, a.person_id == person_id, a.category == category.value
+                )
+                .order_by(a.assessed_at.desc())
+            ).all()
+            items = (
+                conn.execute(
+                    select(*evidence_columns)
+                    .where(
+                        e.org_code == org_code,
+                        e.person_id == person_id,
+                        e.category == category.value,
+                    )
+                    .order_by(e.occurred_at.desc())
+                )
+                .mappings()
+                .all()
+            )
+        return (
+            [
+                Assessment(
+                    id=r.id,
+                    org_code=org_code,
+                    org_name=r.org_name,
+                    scale_id=r.scale_id,
+                    level=r.level,
+                    person_id=person_id,
+                    assessed_at=_utc(r.assessed_at),
+                    household_id=r.household_id,
+                    indicators=r.indicators,
+                    category=category,
+                )
+                for r in assessed
+            ],
+            [
+                EvidenceItem(
+                    id=r["id"],
+                    org_code=org_code,
+                    kind=EvidenceKind(r["kind"]),
+                    summary=r["summary"] if summaries else "",
+                    occurred_at=_utc(r["occurred_at"]),
+                    person_id=person_id,
+                    household_id=r["household_id"],
+                    category=category,
+                )
+                for r in items
+            ],
+        )

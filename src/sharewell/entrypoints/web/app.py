@@ -16,6 +16,7 @@ from sharewell.domain.times import utcnow
 from sharewell.entrypoints.api.hotspots import router as hotspots_api
 from sharewell.entrypoints.api.organisations import router as organisations_api
 from sharewell.entrypoints.api.people import router as people_api
+from sharewell.entrypoints.api.risk import people_router as people_risk_api
 from sharewell.entrypoints.api.risk import router as risk_api
 from sharewell.entrypoints.api.sharing import router as sharing_api
 from sharewell.entrypoints.web import (
@@ -81,6 +82,7 @@ def create_app(
     app.include_router(hotspots_api)
     app.include_router(risk_pages.router)
     app.include_router(risk_api)
+    app.include_router(people_risk_api)
     app.include_router(people_pages.router)
     app.include_router(people_api)
     app.include_router(sharing_pages.router)
