@@ -17,6 +17,7 @@ from sharewell.adapters.db.fact_reads import SqlFactReader
 from sharewell.adapters.db.governance import SqlGovernance
 from sharewell.adapters.db.identity import SqlPeople, SqlReviewQueue, SqlSourceRecords
 from sharewell.adapters.db.people_reads import SqlPersonDirectory
+from sharewell.adapters.db.portal import SqlPortal
 from sharewell.adapters.db.repositories import SqlOrganisations, SqlPractitioners
 from sharewell.adapters.db.risk_repositories import SqlCalibrationStore, SqlRiskRecords
 from sharewell.adapters.db.sharing import SqlApiTokens, SqlHeldFacts, SqlSharing
@@ -25,8 +26,10 @@ from sharewell.adapters.linkage.features import canonical_forename, phonetic
 from sharewell.config import Settings
 from sharewell.domain.access import AccessDecision, AccessRequest
 from sharewell.domain.accounts import LockoutPolicy
+from sharewell.domain.citizens import parse_rule
 from sharewell.domain.identity import match_key
 from sharewell.domain.sharing import ResponseTimes
+from sharewell.domain.vocabulary import DataCategory
 from sharewell.services import governance as governance_service
 from sharewell.services.accounts import Accounts
 from sharewell.services.disclosure import DisclosureGate
@@ -34,6 +37,7 @@ from sharewell.services.governance import Actor
 from sharewell.services.grant_disclosure import GrantDisclosure
 from sharewell.services.hotspots import Hotspots
 from sharewell.services.joint_risk import RiskCalibrations
+from sharewell.services.portal import Portal, PortalPolicy
 
 if TYPE_CHECKING:
     from sharewell.adapters.linkage.engine import SplinkLinkage
@@ -63,6 +67,7 @@ class Container:
     disclose: GrantDisclosure
     response_times: ResponseTimes
     api_tokens: SqlApiTokens
+    portal: Portal
 
     def close(self) -> None:
         # The sequencer first: it commits what is queued and signs a last tree head.
@@ -100,6 +105,18 @@ def build(settings: Settings, *, check: bool = True) -> Container:
             at=at,
         )
 
+    gate = DisclosureGate(
+        directory=SqlPersonDirectory(
+            engine,
+            forename_group=lambda word: canonical_forename(match_key(word)),
+            surname_key=lambda word: phonetic(match_key(word)),
+        ),
+        facts=SqlFactReader(engine),
+        decide=decide,
+        audit=audit,
+        org_names=lambda: {o.code: o.name for o in organisations.list()},
+    )
+    audit_reader = SqlAuditReader(engine)
     return Container(
         settings=settings,
         engine=engine,
@@ -116,18 +133,8 @@ def build(settings: Settings, *, check: bool = True) -> Container:
         risk_records=SqlRiskRecords(engine),
         governance=governance,
         audit=audit,
-        audit_reader=SqlAuditReader(engine),
-        disclosure=DisclosureGate(
-            directory=SqlPersonDirectory(
-                engine,
-                forename_group=lambda word: canonical_forename(match_key(word)),
-                surname_key=lambda word: phonetic(match_key(word)),
-            ),
-            facts=SqlFactReader(engine),
-            decide=decide,
-            audit=audit,
-            org_names=lambda: {o.code: o.name for o in organisations.list()},
-        ),
+        audit_reader=audit_reader,
+        disclosure=gate,
         sharing=SqlSharing(engine),
         held_facts=held_facts,
         disclose=GrantDisclosure(held_facts, audit),
@@ -137,6 +144,39 @@ def build(settings: Settings, *, check: bool = True) -> Container:
             settings.share_routine_working_days,
         ),
         api_tokens=SqlApiTokens(engine),
+        portal=Portal(
+            store=SqlPortal(engine),
+            gate=gate,
+            governance=governance,
+            audit=audit,
+            reader=audit_reader,
+            practitioners=practitioners,
+            organisations=organisations.list,
+            policy=portal_policy(settings),
+        ),
+    )
+
+
+def portal_policy(settings: Settings) -> PortalPolicy:
+    """The citizen portal's settings as the service takes them."""
+    return PortalPolicy(
+        code_minutes=settings.portal_code_minutes,
+        code_attempts=settings.portal_code_attempts,
+        codes_per_hour=settings.portal_codes_per_hour,
+        withholding=tuple(parse_rule(rule) for rule in settings.portal_withholding),
+        copy_withheld=frozenset(DataCategory(c) for c in settings.portal_copy_withheld),
+        demo_mode=settings.demo_mode,
+        storage_location=settings.portal_storage_location,
+        retention=settings.portal_retention,
+        security=(
+            "Every request to see someone's information is decided against the signed "
+            "agreements, consent and the practitioner's role, and is refused by default.",
+            "Every decision, disclosure and change is written to a tamper-evident log, signed "
+            "with the partnership's key, that anyone can check.",
+            "Only named, trained practitioners with a working relationship with you can see "
+            "information shared about you.",
+        ),
+        contact=settings.portal_contact,
     )
 
 
