@@ -154,7 +154,13 @@ class SqlPortal:
     # --- one-time codes -----------------------------------------------------------------------
 
     def add_code(self, code: OneTimeCode) -> None:
+        """Store a new code; any earlier unused code for the login stops working."""
         with self._engine.begin() as conn:
+            conn.execute(
+                update(CitizenCodeRow)
+                .where(CitizenCodeRow.login == code.login, CitizenCodeRow.used_at.is_(None))
+                .values(used_at=code.created_at)
+            )
             conn.execute(
                 insert(CitizenCodeRow).values(
                     id=code.id,
@@ -179,10 +185,11 @@ class SqlPortal:
         return int(found or 0)
 
     def latest_code(self, login: str) -> OneTimeCode | None:
+        """The code that can still be used (there is at most one)."""
         with self._engine.connect() as conn:
             r = conn.execute(
                 select(CitizenCodeRow)
-                .where(CitizenCodeRow.login == login)
+                .where(CitizenCodeRow.login == login, CitizenCodeRow.used_at.is_(None))
                 .order_by(CitizenCodeRow.created_at.desc())
                 .limit(1)
             ).first()

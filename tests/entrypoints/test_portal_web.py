@@ -1,0 +1,99 @@
+"""The citizen portal through a TestClient on the demo partnership: sign-in, what is held, who
+has looked (with withholding and proofs), choices that the next decision reads, requests, and
+that a citizen can never see anyone else's data."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from fastapi.testclient import TestClient
+
+from sharewell.bootstrap import Container
+from sharewell.config import Settings
+from sharewell.entrypoints.web.app import create_app
+from tests.disclosure_fixtures import demo_partnership, sign_in
+from tests.entrypoints.conftest import Clock
+from tests.entrypoints.portal_kit import (
+    CITIZEN_EMAIL,
+    EH_EMAIL,
+    Details,
+    citizen_sign_in,
+    csrf,
+    details_of,
+    early_help_child,
+    prepare_early_help,
+)
+
+
+@dataclass
+class Portal:
+    client: TestClient
+    container: Container
+    child: str
+    clock: Clock
+    me: Details
+
+
+@pytest.fixture(scope="module")
+def portal_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
+    database = tmp_path_factory.mktemp("portal") / "sharewell.db"
+    settings = Settings(database_url=f"sqlite:///{database}", demo_mode=True)
+    container, scenario = demo_partnership(settings)
+    child = early_help_child(container, scenario)
+    prepare_early_help(container, child)
+    clock = Clock()
+    clock.now = clock.now.replace(day=2, hour=10)
+    app = create_app(settings, container=container, clock=clock)
+    with TestClient(app) as client:
+        yield Portal(client, container, child, clock, details_of(container, child))
+    container.close()
+
+
+def _practitioner_reads(site: Portal, purpose: str = "early_help") -> dict[str, object]:
+    site.client.cookies.clear()
+    sign_in(site.client, EH_EMAIL)
+    answer = site.client.get(
+        f"/api/v1/people/{site.child}", headers={"X-Sharewell-Purpose": purpose}
+    )
+    assert answer.status_code == 200, answer.text
+    body: dict[str, object] = answer.json()
+    site.client.cookies.clear()
+    return body
+
+
+def test_citizen_signs_in_sees_holders_and_an_early_help_access(portal_site: Portal) -> None:
+    site = portal_site
+    record = _practitioner_reads(site)
+    assert record["chronology"], "the early help practitioner sees items under consent"
+    citizen_sign_in(site.client, site.container, CITIZEN_EMAIL, site.me)
+    held = site.client.get("/my/held")
+    assert held.status_code == 200
+    assert "Brookfield" in held.text or "holder-SCH6" in held.text
+    looked = site.client.get("/my/looked")
+    assert looked.status_code == 200
+    assert "Early help" in looked.text
+    api = site.client.get("/api/v1/my/accesses").json()
+    purposes = {e["purpose"] for e in api["entries"]}
+    assert "early help" in {p.lower() for p in purposes}
+    entry = next(e for e in api["entries"] if e["outcome"] == "permit")
+    assert "6(1)(e)" in entry["legal_basis"] or "Article 6" in entry["legal_basis"]
+
+
+def test_withdrawing_consent_denies_the_next_early_help_request(portal_site: Portal) -> None:
+    site = portal_site
+    citizen_sign_in(site.client, site.container, CITIZEN_EMAIL, site.me)
+    page = site.client.get("/my/choices")
+    assert "Withdraw consent" in page.text
+    done = site.client.post(
+        "/my/choices/consent",
+        data={"purpose": "early_help", "choice": "withdraw", "csrf_token": csrf(site.client, "/my/choices")},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    site.clock.advance(minutes=1)
+    record = _practitioner_reads(site)
+    reasons = {r for w in record["withheld"] for r in w["reasons"]}  # type: ignore[attr-defined]
+    assert "CONSENT_WITHDRAWN" in reasons
+    assert not record["chronology"]
