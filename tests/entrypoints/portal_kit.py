@@ -21,6 +21,7 @@ from sharewell.services import governance as gov
 from tests.disclosure_fixtures import OPERATOR, Scenario
 
 EH_EMAIL = "eh@ehn.anyshire.example"
+OFFICER_EMAIL = "officer@pol.anyshire.example"
 EH_ID = "demo-eh-ehn"
 CITIZEN_EMAIL = "pupil.parent@example.com"
 

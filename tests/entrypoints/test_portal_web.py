@@ -6,16 +6,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from sharewell.bootstrap import Container
 from sharewell.config import Settings
+from sharewell.domain.vocabulary import Purpose
 from sharewell.entrypoints.web.app import create_app
 from tests.disclosure_fixtures import demo_partnership, sign_in
 from tests.entrypoints.conftest import Clock
 from tests.entrypoints.portal_kit import (
+    OFFICER_EMAIL,
     CITIZEN_EMAIL,
     EH_EMAIL,
     Details,
@@ -25,6 +28,8 @@ from tests.entrypoints.portal_kit import (
     early_help_child,
     prepare_early_help,
 )
+
+CRIME = Purpose.CRIME_PREVENTION.label
 
 
 @dataclass
@@ -36,9 +41,9 @@ class Portal:
     me: Details
 
 
-@pytest.fixture(scope="module")
-def portal_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
-    database = tmp_path_factory.mktemp("portal") / "sharewell.db"
+@pytest.fixture
+def portal_site(tmp_path: Path) -> Iterator[Portal]:
+    database = tmp_path / "sharewell.db"
     settings = Settings(database_url=f"sqlite:///{database}", demo_mode=True)
     container, scenario = demo_partnership(settings)
     child = early_help_child(container, scenario)
@@ -51,7 +56,7 @@ def portal_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
     container.close()
 
 
-def _practitioner_reads(site: Portal, purpose: str = "early_help") -> dict[str, object]:
+def practitioner_reads(site: Portal, purpose: str = "early_help") -> dict[str, object]:
     site.client.cookies.clear()
     sign_in(site.client, EH_EMAIL)
     answer = site.client.get(
@@ -65,7 +70,7 @@ def _practitioner_reads(site: Portal, purpose: str = "early_help") -> dict[str, 
 
 def test_citizen_signs_in_sees_holders_and_an_early_help_access(portal_site: Portal) -> None:
     site = portal_site
-    record = _practitioner_reads(site)
+    record = practitioner_reads(site)
     assert record["chronology"], "the early help practitioner sees items under consent"
     citizen_sign_in(site.client, site.container, CITIZEN_EMAIL, site.me)
     held = site.client.get("/my/held")
@@ -93,7 +98,46 @@ def test_withdrawing_consent_denies_the_next_early_help_request(portal_site: Por
     )
     assert done.status_code == 303
     site.clock.advance(minutes=1)
-    record = _practitioner_reads(site)
+    record = practitioner_reads(site)
     reasons = {r for w in record["withheld"] for r in w["reasons"]}  # type: ignore[attr-defined]
     assert "CONSENT_WITHDRAWN" in reasons
     assert not record["chronology"]
+
+
+def test_a_withheld_access_is_not_shown_or_counted_until_its_release_date(
+    portal_site: Portal,
+) -> None:
+    site = portal_site
+    practitioner_reads(site)  # an early help access: always shown
+    citizen_sign_in(site.client, site.container, CITIZEN_EMAIL, site.me)
+    before = site.client.get("/api/v1/my/accesses").json()
+    # A police officer looks for crime prevention: withheld for 365 days by the default policy.
+    site.client.cookies.clear()
+    sign_in(site.client, OFFICER_EMAIL)
+    looked = site.client.get(
+        f"/api/v1/people/{site.child}", headers={"X-Sharewell-Purpose": "crime_prevention"}
+    )
+    assert looked.status_code in (200, 404)
+    site.client.cookies.clear()
+    site.container.audit.checkpoint()
+    citizen_sign_in(site.client, site.container, CITIZEN_EMAIL, site.me)
+    during = site.client.get("/api/v1/my/accesses").json()
+    assert during["total"] == before["total"]
+    assert [e["index"] for e in during["entries"]] == [e["index"] for e in before["entries"]]
+    assert all(e["purpose"] != CRIME for e in during["entries"])
+    page = site.client.get("/my/looked")
+    assert CRIME.capitalize() not in page.text.split('id="access-count"')[1]
+    assert "some entries may be withheld" in page.text.lower()
+    assert f'{during["total"]} entr' in page.text
+    # Beyond the last page: nothing, and still the same count.
+    beyond = site.client.get("/api/v1/my/accesses?page=99").json()
+    assert beyond["entries"] == [] and beyond["total"] == before["total"]
+    # A year and a day later the entries appear.
+    site.clock.advance(days=366)
+    site.client.cookies.clear()
+    citizen_sign_in(site.client, site.container, CITIZEN_EMAIL, site.me)
+    after = site.client.get("/api/v1/my/accesses").json()
+    released = [e for e in after["entries"] if e["purpose"] == CRIME]
+    assert released, [(e["purpose"], e["organisation"]) for e in after["entries"]]
+    assert after["total"] == before["total"] + len(released)
+    assert all(e["organisation"] == "Anyshire Police" for e in released)

@@ -138,7 +138,7 @@ class CitizenGate:
                 return RedirectResponse("/my/verify", status_code=303)
         if request.method not in SAFE_METHODS and not await csrf_ok(request, session):
             failure = CsrfFailed(
-                "The form you sent has expired or did not come from this service. "
+                "The form you sent has expired or did not come from Sharewell. "
                 "Go back, reload the page and try again."
             )
             if api:
