@@ -86,8 +86,7 @@ class Settings(BaseSettings):
     )
     portal_withholding: list[str] = Field(
         default=[
-            "crime_prevention:*:365:showing it could prejudice the prevention or detection of "
-            "crime"
+            "crime_prevention:*:365:showing it could prejudice the prevention or detection of crime"
         ],
         description="Log entries withheld from citizens for a time: purpose:org:days:why",
     )

@@ -5,20 +5,26 @@ practitioner works with them (so an early help request relies on that consent)."
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import insert, select
 
 from sharewell.adapters.db.tables import SourceRecordRow
 from sharewell.adapters.db.tables_identity import PersonLinkRow
 from sharewell.bootstrap import Container
+from sharewell.config import Settings
 from sharewell.domain.consent import ConsentRecord, ConsentState
 from sharewell.domain.relationships import Relationship, RelationshipKind
 from sharewell.domain.vocabulary import Purpose
+from sharewell.entrypoints.web.app import create_app
 from sharewell.services import governance as gov
-from tests.disclosure_fixtures import OPERATOR, Scenario
+from tests.disclosure_fixtures import OPERATOR, Scenario, demo_partnership, sign_in
+from tests.entrypoints.conftest import Clock
 
 EH_EMAIL = "eh@ehn.anyshire.example"
 OFFICER_EMAIL = "officer@pol.anyshire.example"
@@ -161,3 +167,40 @@ def citizen_sign_in(client: TestClient, container: Container, email: str, who: D
             follow_redirects=False,
         )
         assert verified.status_code == 303, verified.text
+
+
+@dataclass
+class Portal:
+    client: TestClient
+    container: Container
+    child: str
+    clock: Clock
+    me: Details
+
+
+@pytest.fixture(name="portal_site")
+def portal_site_fixture(tmp_path: Path) -> Iterator[Portal]:
+    database = tmp_path / "sharewell.db"
+    settings = Settings(database_url=f"sqlite:///{database}", demo_mode=True)
+    container, scenario = demo_partnership(settings)
+    child = early_help_child(container, scenario)
+    prepare_early_help(container, child)
+    clock = Clock()
+    clock.now = clock.now.replace(day=2, hour=10)
+    app = create_app(settings, container=container, clock=clock)
+    with TestClient(app) as client:
+        yield Portal(client, container, child, clock, details_of(container, child))
+    container.close()
+
+
+def practitioner_reads(site: Portal, purpose: str = "early_help") -> dict[str, object]:
+    """The early help practitioner asks for the child's record through the API."""
+    site.client.cookies.clear()
+    sign_in(site.client, EH_EMAIL)
+    answer = site.client.get(
+        f"/api/v1/people/{site.child}", headers={"X-Sharewell-Purpose": purpose}
+    )
+    assert answer.status_code == 200, answer.text
+    body: dict[str, object] = answer.json()
+    site.client.cookies.clear()
+    return body

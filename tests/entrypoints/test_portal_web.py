@@ -1,71 +1,21 @@
 """The citizen portal through a TestClient on the demo partnership: sign-in, what is held, who
-has looked (with withholding and proofs), choices that the next decision reads, requests, and
-that a citizen can never see anyone else's data."""
+has looked (with withholding), choices that the next decision reads, and requests."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
-
-import pytest
-from fastapi.testclient import TestClient
-
-from sharewell.bootstrap import Container
-from sharewell.config import Settings
 from sharewell.domain.vocabulary import Purpose
-from sharewell.entrypoints.web.app import create_app
-from tests.disclosure_fixtures import demo_partnership, sign_in
-from tests.entrypoints.conftest import Clock
+from tests.disclosure_fixtures import sign_in
 from tests.entrypoints.portal_kit import (
-    OFFICER_EMAIL,
     CITIZEN_EMAIL,
-    EH_EMAIL,
-    Details,
+    OFFICER_EMAIL,
+    Portal,
     citizen_sign_in,
     csrf,
-    details_of,
-    early_help_child,
-    prepare_early_help,
+    portal_site_fixture,  # noqa: F401  (the `portal_site` fixture)
+    practitioner_reads,
 )
 
 CRIME = Purpose.CRIME_PREVENTION.label
-
-
-@dataclass
-class Portal:
-    client: TestClient
-    container: Container
-    child: str
-    clock: Clock
-    me: Details
-
-
-@pytest.fixture
-def portal_site(tmp_path: Path) -> Iterator[Portal]:
-    database = tmp_path / "sharewell.db"
-    settings = Settings(database_url=f"sqlite:///{database}", demo_mode=True)
-    container, scenario = demo_partnership(settings)
-    child = early_help_child(container, scenario)
-    prepare_early_help(container, child)
-    clock = Clock()
-    clock.now = clock.now.replace(day=2, hour=10)
-    app = create_app(settings, container=container, clock=clock)
-    with TestClient(app) as client:
-        yield Portal(client, container, child, clock, details_of(container, child))
-    container.close()
-
-
-def practitioner_reads(site: Portal, purpose: str = "early_help") -> dict[str, object]:
-    site.client.cookies.clear()
-    sign_in(site.client, EH_EMAIL)
-    answer = site.client.get(
-        f"/api/v1/people/{site.child}", headers={"X-Sharewell-Purpose": purpose}
-    )
-    assert answer.status_code == 200, answer.text
-    body: dict[str, object] = answer.json()
-    site.client.cookies.clear()
-    return body
 
 
 def test_citizen_signs_in_sees_holders_and_an_early_help_access(portal_site: Portal) -> None:
@@ -93,7 +43,11 @@ def test_withdrawing_consent_denies_the_next_early_help_request(portal_site: Por
     assert "Withdraw consent" in page.text
     done = site.client.post(
         "/my/choices/consent",
-        data={"purpose": "early_help", "choice": "withdraw", "csrf_token": csrf(site.client, "/my/choices")},
+        data={
+            "purpose": "early_help",
+            "choice": "withdraw",
+            "csrf_token": csrf(site.client, "/my/choices"),
+        },
         follow_redirects=False,
     )
     assert done.status_code == 303
@@ -128,7 +82,7 @@ def test_a_withheld_access_is_not_shown_or_counted_until_its_release_date(
     page = site.client.get("/my/looked")
     assert CRIME.capitalize() not in page.text.split('id="access-count"')[1]
     assert "some entries may be withheld" in page.text.lower()
-    assert f'{during["total"]} entr' in page.text
+    assert f"{during['total']} entr" in page.text
     # Beyond the last page: nothing, and still the same count.
     beyond = site.client.get("/api/v1/my/accesses?page=99").json()
     assert beyond["entries"] == [] and beyond["total"] == before["total"]

@@ -239,7 +239,9 @@ def release_at(entry: LoggedAccess, rules: tuple[WithholdingRule, ...]) -> datet
     days = [
         r.days
         for r in rules
-        if r.applies(purpose if isinstance(purpose, str) else None, org if isinstance(org, str) else None)
+        if r.applies(
+            purpose if isinstance(purpose, str) else None, org if isinstance(org, str) else None
+        )
     ]
     return when + timedelta(days=max(days)) if days else None
 

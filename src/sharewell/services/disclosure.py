@@ -470,9 +470,9 @@ class DisclosureGate:
     def _citizen_records(
         self, citizen: CitizenActor, person_id: str, what: str, at: datetime
     ) -> list[IdentityRecord]:
-        records = list(self._directory.records_of(person_id)) if citizen.may_act_for(
-            person_id
-        ) else []
+        records = (
+            list(self._directory.records_of(person_id)) if citizen.may_act_for(person_id) else []
+        )
         if not records:
             self._append(
                 AuditEvent(
@@ -509,7 +509,9 @@ class DisclosureGate:
                         continue
                     if nhs and r.nhs_number and r.nhs_number.replace(" ", "") == nhs:
                         found[person_id] = ("family_name", "date_of_birth", "nhs_number")
-                    elif postcode and r.postcode and r.postcode.replace(" ", "").upper() == postcode:
+                    elif (
+                        postcode and r.postcode and r.postcode.replace(" ", "").upper() == postcode
+                    ):
                         found.setdefault(person_id, ("family_name", "date_of_birth", "postcode"))
         matched = next(iter(found.items())) if len(found) == 1 else None
         self._append(
@@ -596,9 +598,7 @@ class DisclosureGate:
                 refs={
                     "view": "copy",
                     "facts": str(len(facts)),
-                    "held_back": ",".join(
-                        f"{h.org_code}/{h.category.value}" for h in held_back
-                    ),
+                    "held_back": ",".join(f"{h.org_code}/{h.category.value}" for h in held_back),
                 },
             )
         )

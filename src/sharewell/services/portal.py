@@ -251,9 +251,7 @@ class Portal:
         login = f"email:{email.strip().lower()}"
         at = self.clock()
         found = self.store.latest_code(login)
-        wrong = ValidationError(
-            "The code is wrong or has expired: ask for a new one", field="code"
-        )
+        wrong = ValidationError("The code is wrong or has expired: ask for a new one", field="code")
         if found is None or not found.usable(at, self.policy.code_attempts):
             self._event(AuditKind.SIGN_IN_FAILED, "citizen", "code_unusable")
             raise wrong
@@ -400,9 +398,7 @@ class Portal:
     def proof(self, citizen: CitizenActor, person_id: str, index: int) -> dict[str, Any]:
         """The inclusion proof of one entry shown to the citizen (NotFound for any other)."""
         self._check(citizen, person_id)
-        entry = self.store.access_entry(
-            person_id, index, self.policy.withholding, at=self.clock()
-        )
+        entry = self.store.access_entry(person_id, index, self.policy.withholding, at=self.clock())
         proof = self._proofs([index]).get(index) if entry is not None else None
         if proof is None:
             raise NotFound(
@@ -484,9 +480,7 @@ class Portal:
                     text = basis.gateway or LEGAL_BASES[basis.article6].citation
                     if text not in bases:
                         bases.append(text)
-        if any(
-            isinstance(v, str) and v.startswith("permit:OWN_RECORD") for v in refs.values()
-        ):
+        if any(isinstance(v, str) and v.startswith("permit:OWN_RECORD") for v in refs.values()):
             bases.append("Their own record")
         return "; ".join(bases) if bases else "None: nothing was shared under an agreement"
 
@@ -504,9 +498,7 @@ class Portal:
 
     # --- my choices ---------------------------------------------------------------------------
 
-    def choices(
-        self, citizen: CitizenActor, person_id: str
-    ) -> tuple[list[PurposeChoice], bool]:
+    def choices(self, citizen: CitizenActor, person_id: str) -> tuple[list[PurposeChoice], bool]:
         """Per purpose: whether consent is asked (and my answer) or which law applies without
         it; and whether I have a national data opt-out."""
         self._check(citizen, person_id)
@@ -690,4 +682,3 @@ class Portal:
                 if o.contact_email
             ),
         )
-

@@ -58,13 +58,17 @@ def signed_in(request: Request) -> tuple[CitizenActor, str]:
 Me = Annotated[tuple[CitizenActor, str], Depends(signed_in)]
 
 
-def _page(request: Request, name: str, context: dict[str, Any] | None = None, **kw: Any) -> Response:
+def _page(
+    request: Request, name: str, context: dict[str, Any] | None = None, **kw: Any
+) -> Response:
     full = {"citizen_account": getattr(request.state, "citizen_account", None), "errors": {}}
     full.update(context or {})
     return render(request, name, full, **kw)
 
 
-def _problem(request: Request, name: str, error: SharewellError, context: dict[str, Any]) -> Response:
+def _problem(
+    request: Request, name: str, error: SharewellError, context: dict[str, Any]
+) -> Response:
     field = error.field or "form"
     return _page(
         request,
@@ -95,7 +99,9 @@ def _oidc_name(request: Request) -> str | None:
 def home(request: Request) -> Response:
     account = _account(request)
     verifications = _portal(request).store.verifications(account.id)
-    return _page(request, "my/home.html", {"verification": verifications[-1] if verifications else None})
+    return _page(
+        request, "my/home.html", {"verification": verifications[-1] if verifications else None}
+    )
 
 
 @router.get("/my/sign-in")
@@ -183,8 +189,10 @@ def oidc_callback(request: Request, code: str = "", state: str = "") -> Response
     assert session is not None
     saved = session.data.pop("oidc", None)
     session.changed = True
-    if not isinstance(saved, dict) or not code or not secrets.compare_digest(
-        str(saved.get("state", "")), state
+    if (
+        not isinstance(saved, dict)
+        or not code
+        or not secrets.compare_digest(str(saved.get("state", "")), state)
     ):
         raise PermissionDenied("The sign-in did not come back as it should: start again")
     claims = OidcClient.from_settings(settings).finish(code, saved)
@@ -198,7 +206,11 @@ def oidc_callback(request: Request, code: str = "", state: str = "") -> Response
 
 def _dob(form: dict[str, str]) -> date | None:
     try:
-        return date(int(form.get("dob-year", "")), int(form.get("dob-month", "")), int(form.get("dob-day", "")))
+        return date(
+            int(form.get("dob-year", "")),
+            int(form.get("dob-month", "")),
+            int(form.get("dob-day", "")),
+        )
     except ValueError:
         return None
 
@@ -373,7 +385,9 @@ async def change_opt_out(request: Request, me: Me) -> Response:
     session = session_of(request)
     if session is not None:
         session.flash(
-            "Your national data opt-out is set." if opted_out else "Your national data opt-out is cleared."
+            "Your national data opt-out is set."
+            if opted_out
+            else "Your national data opt-out is cleared."
         )
     return RedirectResponse("/my/choices", status_code=303)
 
@@ -591,4 +605,3 @@ def install(app: FastAPI) -> None:
     app.state.container.portal.clock = app.state.clock
     app.include_router(router)
     app.include_router(api)
-

@@ -88,7 +88,8 @@ class CitizenGate:
             data = {}
         seen = data.get("seen")
         if data and (
-            not isinstance(seen, int | float) or self._clock().timestamp() - seen > self._idle_seconds
+            not isinstance(seen, int | float)
+            or self._clock().timestamp() - seen > self._idle_seconds
         ):
             return WebSession({}, expired="cid" in data)
         return WebSession(data)
@@ -150,7 +151,10 @@ class CitizenGate:
         if not session.data:
             if self._cookie in request.cookies:
                 response.delete_cookie(
-                    self._cookie, path="/", secure=self._settings.https, httponly=True,
+                    self._cookie,
+                    path="/",
+                    secure=self._settings.https,
+                    httponly=True,
                     samesite="lax",
                 )
             return
