@@ -176,6 +176,7 @@ class Portal:
     child: str
     clock: Clock
     me: Details
+    scenario: Scenario
 
 
 @pytest.fixture(name="portal_site")
@@ -189,7 +190,7 @@ def portal_site_fixture(tmp_path: Path) -> Iterator[Portal]:
     clock.now = clock.now.replace(day=2, hour=10)
     app = create_app(settings, container=container, clock=clock)
     with TestClient(app) as client:
-        yield Portal(client, container, child, clock, details_of(container, child))
+        yield Portal(client, container, child, clock, details_of(container, child), scenario)
     container.close()
 
 

@@ -93,7 +93,7 @@ def test_every_form_route_refuses_a_post_without_the_csrf_token(web: Web) -> Non
         if "POST" not in methods or route.path.startswith("/api/"):
             continue
         if is_portal(route.path) and route.path not in PUBLIC_PORTAL_PATHS:
-            continue  # a practitioner is not signed in there: tests/entrypoints/test_portal_security.py
+            continue  # no citizen signed in here: see tests/entrypoints/test_portal_security.py
         answer = web.client.post(_concrete(route.path), data={"anything": "x"})
         assert answer.status_code == 403, (route.path, answer.status_code)
         assert "did not come from Sharewell" in answer.text
