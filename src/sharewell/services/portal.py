@@ -460,29 +460,41 @@ class Portal:
         )
 
     def _basis(self, refs: Mapping[str, Any], org: str, purpose: str) -> str:
-        # Decision entries name the agreement each permit relied on: "permit:AGREEMENT@id@v".
+        """The law each holder relied on: from the agreement flow that let `org` see a category
+        ("HOLDER/category" refs: a decision's "permit:...@agreement", a disclosure's count)."""
         bases: list[str] = []
+        flows = self._in_force_flows()
         for key, value in refs.items():
-            if "/" not in key or not isinstance(value, str) or "@" not in value:
+            if "/" not in key or key.startswith("withheld:") or not isinstance(value, str):
                 continue
-            if not value.startswith("permit"):
+            holder, category = key.split("/", 1)
+            if value.startswith("permit:OWN_RECORD"):
+                text = "Their own organisation's record"
+                if text not in bases:
+                    bases.append(text)
                 continue
-            holder = key.split("/", 1)[0]
-            ref = value.split("@", 1)[1]
-            for flow_ref, flow in self._in_force_flows():
+            if not (value.startswith("permit") or value.isdigit()):
+                continue
+            relied = value.split("@", 1)[1] if "@" in value else None
+            for flow_ref, flow in flows:
                 if (
-                    flow_ref == ref
+                    (relied is None or flow_ref == relied)
                     and holder in flow.from_orgs
                     and org in flow.to_orgs
                     and purpose in {p.value for p in flow.purposes}
+                    and category in {c.value for c in flow.categories}
                 ):
-                    basis = flow.legal_basis
-                    text = basis.gateway or LEGAL_BASES[basis.article6].citation
+                    law = flow.legal_basis
+                    parts = [LEGAL_BASES[law.article6].citation]
+                    parts += [
+                        LEGAL_BASES[c].citation if c in LEGAL_BASES else c
+                        for c in (law.article9, law.gateway)
+                        if c
+                    ]
+                    text = "; ".join(parts)
                     if text not in bases:
                         bases.append(text)
-        if any(isinstance(v, str) and v.startswith("permit:OWN_RECORD") for v in refs.values()):
-            bases.append("Their own record")
-        return "; ".join(bases) if bases else "None: nothing was shared under an agreement"
+        return " | ".join(bases) if bases else "None: nothing was shared under an agreement"
 
     def _override(self, refs: Mapping[str, Any]) -> str | None:
         review_id = refs.get("override_review")
