@@ -61,7 +61,10 @@ Me = Annotated[tuple[CitizenActor, str], Depends(signed_in)]
 def _page(
     request: Request, name: str, context: dict[str, Any] | None = None, **kw: Any
 ) -> Response:
-    full = {"citizen_account": getattr(request.state, "citizen_account", None), "errors": {}}
+    full: dict[str, Any] = {
+        "citizen_account": getattr(request.state, "citizen_account", None),
+        "errors": {},
+    }
     full.update(context or {})
     return render(request, name, full, **kw)
 
