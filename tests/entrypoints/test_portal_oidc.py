@@ -63,7 +63,7 @@ class FakeProvider:
 
 def _handler(provider: FakeProvider) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             del format, args
 
         def _json(self, body: dict[str, Any], status: int = 200) -> None:
