@@ -295,6 +295,10 @@ class SqlPortal:
 
     # --- who has looked -----------------------------------------------------------------------
 
+    def _instant(self, value: datetime) -> datetime:
+        # SQLite's `at` holds UTC without an offset; PostgreSQL's is timestamptz.
+        return _naive(value) if self._engine.dialect.name == "sqlite" else value.astimezone(UTC)
+
     def _shown(
         self, person_id: str, rules: Sequence[WithholdingRule], at: datetime
     ) -> ColumnElement[bool]:
@@ -310,7 +314,7 @@ class SqlPortal:
                 continue
             applies: list[ColumnElement[bool]] = [
                 entries.body.like(_like("purpose", rule.purpose), escape="\\"),
-                entries.at > _naive(at - timedelta(days=rule.days)),
+                entries.at > self._instant(at - timedelta(days=rule.days)),
             ]
             if rule.org != "*":
                 applies.append(entries.body.like(_like("actor_org", rule.org), escape="\\"))
