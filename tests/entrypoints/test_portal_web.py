@@ -11,6 +11,7 @@ from tests.entrypoints.portal_kit import (
     Portal,
     citizen_sign_in,
     csrf,
+    details_of,
     portal_site_fixture,  # noqa: F401  (the `portal_site` fixture)
     practitioner_reads,
 )
@@ -95,3 +96,71 @@ def test_a_withheld_access_is_not_shown_or_counted_until_its_release_date(
     assert released, [(e["purpose"], e["organisation"]) for e in after["entries"]]
     assert after["total"] == before["total"] + len(released)
     assert all(e["organisation"] == "Anyshire Police" for e in released)
+
+
+def test_a_request_reaches_the_holders_ig_queue_with_the_deadline_on_both_sides(
+    portal_site: Portal,
+) -> None:
+    site = portal_site
+    patient = details_of(site.container, site.scenario.patient, "GP")
+    citizen_sign_in(site.client, site.container, "patient@example.com", patient)
+    sent = site.client.post(
+        "/my/requests",
+        data={
+            "org_code": "GP1",
+            "kind": "correction",
+            "details": "My phone number is wrong on my record.",
+            "csrf_token": csrf(site.client, "/my/requests"),
+        },
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303
+    mine = site.client.get("/my/requests").text
+    assert "2 April 2026" in mine and "Waiting for an answer" in mine  # received 2 March
+    # Not an organisation that holds my data: refused, naming the field.
+    refused = site.client.post(
+        "/my/requests",
+        data={
+            "org_code": "EHN",
+            "kind": "concern",
+            "details": "x" * 20,
+            "csrf_token": csrf(site.client, "/my/requests"),
+        },
+    )
+    assert refused.status_code == 422 and 'href="#org_code"' in refused.text
+    site.client.cookies.clear()
+    sign_in(site.client, "ig@gp1.anyshire.example")
+    queue = site.client.get("/ig/citizen-requests")
+    assert queue.status_code == 200
+    assert "My phone number is wrong" in queue.text and "2 April 2026" in queue.text
+    site.client.cookies.clear()
+    sign_in(site.client, "ig@pol.anyshire.example")
+    assert "My phone number is wrong" not in site.client.get("/ig/citizen-requests").text
+    site.client.cookies.clear()
+    sign_in(site.client, "gp@gp1.anyshire.example")
+    assert site.client.get("/ig/citizen-requests").status_code == 403
+
+
+def test_the_commitments_page_is_public_and_made_from_settings_and_agreements(
+    portal_site: Portal,
+) -> None:
+    page = portal_site.client.get("/my/commitments")
+    assert page.status_code == 200
+    text = page.text
+    assert "never sold" in text
+    assert portal_site.container.settings.portal_storage_location.split(",")[0] in text
+    assert "anyshire-charter@" in text and "Children Act" in text
+
+
+def test_a_copy_goes_through_the_gate_and_holds_back_reviewed_categories(
+    portal_site: Portal,
+) -> None:
+    site = portal_site
+    citizen_sign_in(site.client, site.container, CITIZEN_EMAIL, site.me)
+    copy = site.client.get("/my/copy.json").json()
+    assert copy["format"] == "sharewell-subject-access/v1"
+    assert {r["organisation"] for r in copy["identities"]} >= {"North Anyshire Early Help"}
+    assert copy["facts"], "the school's items are in the copy"
+    assert all(f["category"] != "police intelligence" for f in copy["facts"])
+    entries = site.client.get("/api/v1/my/accesses").json()["entries"]
+    assert not any(e["organisation"] == "" for e in entries)
