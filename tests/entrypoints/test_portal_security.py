@@ -7,6 +7,7 @@ import base64
 import copy
 import hashlib
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from itsdangerous import URLSafeSerializer
 from sqlalchemy import select
 
 from sharewell.adapters.db.tables_portal import CitizenCodeRow
+from sharewell.entrypoints.cli.main import main
 from sharewell.verify import ProofInvalid, verify_proof
 from tests.disclosure_fixtures import sign_in
 from tests.entrypoints.portal_kit import (
@@ -125,7 +127,7 @@ def test_tampered_forged_and_swapped_cookies_are_turned_away(portal_site: Portal
     assert site.client.get("/people", follow_redirects=False).headers["location"] == "/sign-in"
 
 
-def test_forged_proofs_fail_to_verify(portal_site: Portal) -> None:
+def test_forged_proofs_fail_to_verify(portal_site: Portal, tmp_path: Path) -> None:
     site = portal_site
     practitioner_reads(site)
     site.container.audit.checkpoint()
@@ -134,6 +136,11 @@ def test_forged_proofs_fail_to_verify(portal_site: Portal) -> None:
     proof = site.client.get(f"/my/looked/{entry['index']}/proof.json").json()
     key = site.client.get("/my/audit-public-key").content
     verify_proof(proof, key)
+    # The documented command, with only the public key.
+    (tmp_path / "key.pem").write_bytes(key)
+    (tmp_path / "proof.json").write_text(json.dumps(proof))
+    command = ["audit", "verify-proof", str(tmp_path / "proof.json")]
+    assert main([*command, "--public-key", str(tmp_path / "key.pem")]) == 0
     # Someone else's id put into the entry.
     altered = copy.deepcopy(proof)
     body = json.loads(altered["entry"])
@@ -141,6 +148,8 @@ def test_forged_proofs_fail_to_verify(portal_site: Portal) -> None:
     altered["entry"] = json.dumps(body, sort_keys=True, separators=(",", ":"))
     with pytest.raises(ProofInvalid):
         verify_proof(altered, key)
+    (tmp_path / "proof.json").write_text(json.dumps(altered))
+    assert main([*command, "--public-key", str(tmp_path / "key.pem")]) == 1
     # The leaf hash recomputed to match: the audit path no longer reaches the signed root.
     altered["leaf_hash"] = hashlib.sha256(b"\x00" + altered["entry"].encode()).hexdigest()
     with pytest.raises(ProofInvalid):

@@ -213,6 +213,9 @@ class Portal:
 
     def send_code(self, email: str) -> None:
         """Send a one-time code to the address (in demo mode, to the demo outbox)."""
+        if not self.policy.demo_mode:
+            # Production sign-in is OpenID Connect; emailed codes are a demo convenience only.
+            raise PermissionDenied("Sign in with your account provider", field="email")
         address = email.strip().lower()
         if "@" not in address or len(address) > 200 or " " in address:
             raise ValidationError("Enter an email address, like name@example.com", field="email")
@@ -235,9 +238,6 @@ class Portal:
                 at + timedelta(minutes=self.policy.code_minutes),
             )
         )
-        if not self.policy.demo_mode:
-            # Production sign-in is OpenID Connect; codes are a demo convenience only.
-            raise PermissionDenied("Sign in with your account provider", field="email")
         self.store.send(
             address,
             f"Your {self.policy.code_minutes}-minute sign-in code is {code}. "

@@ -314,12 +314,10 @@ def looked(request: Request, me: Me, page: int = 1) -> Response:
         request,
         "my/looked.html",
         {
-            "page": found,
-            "entries": [_entry(e) for e in found.entries],
+            "page": _PageView(found, [_entry(e) for e in found.entries]),
             "purpose_label": purpose_label,
             "org_name": lambda code: names.get(code, code),
-        }
-        | {"page": _PageView(found, [_entry(e) for e in found.entries])},
+        },
     )
 
 
