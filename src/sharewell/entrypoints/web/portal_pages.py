@@ -25,6 +25,7 @@ from sharewell.domain.organisations import Practitioner
 from sharewell.domain.times import london
 from sharewell.domain.vocabulary import Purpose, Role
 from sharewell.entrypoints.api.deps import current_practitioner
+from sharewell.entrypoints.api.errors import ERROR_RESPONSES
 from sharewell.entrypoints.web.portal_security import start_citizen_session
 from sharewell.entrypoints.web.sessions import session_of
 from sharewell.entrypoints.web.templating import render
@@ -32,7 +33,8 @@ from sharewell.services.governance import Actor
 from sharewell.services.portal import AccessView, Portal
 
 router = APIRouter(include_in_schema=False)
-api = APIRouter(prefix="/api/v1/my", tags=["citizen portal"])
+# A citizen's session only (the citizen gate answers API tokens and practitioners with 401).
+api = APIRouter(prefix="/api/v1/my", tags=["citizen portal"], responses=ERROR_RESPONSES)
 
 
 def _portal(request: Request) -> Portal:
