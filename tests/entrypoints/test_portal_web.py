@@ -133,9 +133,22 @@ def test_a_request_reaches_the_holders_ig_queue_with_the_deadline_on_both_sides(
     queue = site.client.get("/ig/citizen-requests")
     assert queue.status_code == 200
     assert "My phone number is wrong" in queue.text and "2 April 2026" in queue.text
+    (request,) = site.container.portal.store.requests_to("GP1")
     site.client.cookies.clear()
     sign_in(site.client, "ig@pol.anyshire.example")
     assert "My phone number is wrong" not in site.client.get("/ig/citizen-requests").text
+    other_org = site.client.post(
+        f"/ig/citizen-requests/{request.id}/answered",
+        data={"csrf_token": csrf(site.client, "/sign-out")},
+    )
+    assert other_org.status_code == 404  # not in the police's queue
+    site.client.cookies.clear()
+    sign_in(site.client, "ig@gp1.anyshire.example")
+    answered = site.client.post(
+        f"/ig/citizen-requests/{request.id}/answered",
+        data={"csrf_token": csrf(site.client, "/ig/citizen-requests")},
+    )
+    assert answered.status_code == 200 and "Answered" in answered.text
     site.client.cookies.clear()
     sign_in(site.client, "gp@gp1.anyshire.example")
     assert site.client.get("/ig/citizen-requests").status_code == 403
