@@ -17,6 +17,7 @@ from sharewell.adapters.db.fact_reads import SqlFactReader
 from sharewell.adapters.db.governance import SqlGovernance
 from sharewell.adapters.db.identity import SqlPeople, SqlReviewQueue, SqlSourceRecords
 from sharewell.adapters.db.people_reads import SqlPersonDirectory
+from sharewell.adapters.db.portal import SqlPortal
 from sharewell.adapters.db.repositories import SqlOrganisations, SqlPractitioners
 from sharewell.adapters.db.risk_repositories import SqlCalibrationStore, SqlRiskRecords
 from sharewell.adapters.db.sharing import SqlApiTokens, SqlSharing
@@ -25,8 +26,10 @@ from sharewell.adapters.linkage.features import canonical_forename, phonetic
 from sharewell.config import Settings
 from sharewell.domain.access import AccessDecision, AccessRequest
 from sharewell.domain.accounts import LockoutPolicy
+from sharewell.domain.citizens import parse_rule
 from sharewell.domain.identity import match_key
 from sharewell.domain.sharing import ResponseTimes
+from sharewell.domain.vocabulary import DataCategory
 from sharewell.services import governance as governance_service
 from sharewell.services import sharing as sharing_service
 from sharewell.services.accounts import Accounts
@@ -34,6 +37,7 @@ from sharewell.services.disclosure import DisclosureGate
 from sharewell.services.governance import Actor
 from sharewell.services.hotspots import Hotspots
 from sharewell.services.joint_risk import JointRisk, RiskCalibrations
+from sharewell.services.portal import Portal, PortalPolicy
 
 if TYPE_CHECKING:
     from sharewell.adapters.linkage.engine import SplinkLinkage
@@ -59,6 +63,7 @@ class Container:
     sharing: SqlSharing
     response_times: ResponseTimes
     api_tokens: SqlApiTokens
+    portal: Portal
 
     def close(self) -> None:
         # The sequencer first: it commits what is queued and signs a last tree head.
@@ -111,6 +116,7 @@ def build(settings: Settings, *, check: bool = True) -> Container:
             sharing_store, practitioner_id=practitioner_id, person_id=person_id, at=at
         ),
     )
+    audit_reader = SqlAuditReader(engine)
 
     return Container(
         settings=settings,
@@ -134,7 +140,7 @@ def build(settings: Settings, *, check: bool = True) -> Container:
         ),
         governance=governance,
         audit=audit,
-        audit_reader=SqlAuditReader(engine),
+        audit_reader=audit_reader,
         disclosure=disclosure,
         sharing=sharing_store,
         response_times=ResponseTimes(
@@ -143,6 +149,39 @@ def build(settings: Settings, *, check: bool = True) -> Container:
             settings.share_routine_working_days,
         ),
         api_tokens=SqlApiTokens(engine),
+        portal=Portal(
+            store=SqlPortal(engine),
+            gate=disclosure,
+            governance=governance,
+            audit=audit,
+            reader=audit_reader,
+            practitioners=practitioners,
+            organisations=organisations.list,
+            policy=portal_policy(settings),
+        ),
+    )
+
+
+def portal_policy(settings: Settings) -> PortalPolicy:
+    """The citizen portal's settings as the service takes them."""
+    return PortalPolicy(
+        code_minutes=settings.portal_code_minutes,
+        code_attempts=settings.portal_code_attempts,
+        codes_per_hour=settings.portal_codes_per_hour,
+        withholding=tuple(parse_rule(rule) for rule in settings.portal_withholding),
+        copy_withheld=frozenset(DataCategory(c) for c in settings.portal_copy_withheld),
+        demo_mode=settings.demo_mode,
+        storage_location=settings.portal_storage_location,
+        retention=settings.portal_retention,
+        security=(
+            "Every request to see someone's information is decided against the signed "
+            "agreements, consent and the practitioner's role, and is refused by default.",
+            "Every decision, disclosure and change is written to a tamper-evident log, signed "
+            "with the partnership's key, that anyone can check.",
+            "Only named, trained practitioners with a working relationship with you can see "
+            "information shared about you.",
+        ),
+        contact=settings.portal_contact,
     )
 
 

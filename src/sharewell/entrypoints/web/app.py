@@ -26,6 +26,7 @@ from sharewell.entrypoints.web import (
     ig_pages,
     pages,
     people_pages,
+    portal_pages,
     risk_pages,
     security,
     sharing_pages,
@@ -88,6 +89,7 @@ def create_app(
     app.include_router(sharing_pages.router)
     app.include_router(sharing_api)
     app.include_router(ig_pages.router)
+    portal_pages.install(app)
 
     @app.get("/api/docs", include_in_schema=False)
     def api_docs(request: Request) -> Response:
