@@ -50,6 +50,29 @@ class SqlFactReader:
     def all_fields(self) -> tuple[str, ...]:
         return (*_COLUMNS, ALL_DETAIL)
 
+    def read_fact(self, org_code: str, fact_id: str, fields: Sequence[str]) -> FactView | None:
+        wanted = [f for f in dict.fromkeys(fields) if f != ALL_DETAIL]
+        columns: list[Any] = [FactRow.id, FactRow.local_id, FactRow.category]
+        for name in wanted:
+            if name in _COLUMNS:
+                columns.append(_COLUMNS[name].label(name))
+            else:
+                columns.append(FactRow.detail[name].as_string().label(name))
+        query = select(*columns).where(FactRow.org_code == org_code, FactRow.id == fact_id)
+        with self._engine.connect() as conn:
+            row = conn.execute(query).mappings().first()
+        if row is None or row["category"] not in _KNOWN:
+            return None
+        shown: dict[str, str] = {}
+        occurred = None
+        for name in wanted:
+            value = row[name]
+            if name == "occurred_at":
+                occurred = value if value.tzinfo else value.replace(tzinfo=UTC)
+            elif value is not None:
+                shown[name] = str(value)
+        return FactView(str(row["id"]), org_code, DataCategory(row["category"]), occurred, shown)
+
     def read(
         self, org_code: str, local_ids: Sequence[str], category: DataCategory, fields: Sequence[str]
     ) -> list[FactView]:

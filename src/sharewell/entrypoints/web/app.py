@@ -12,16 +12,19 @@ from sharewell import __version__
 from sharewell.bootstrap import Container, build
 from sharewell.config import Settings
 from sharewell.domain.times import utcnow
+from sharewell.entrypoints.api.alerts import router as alerts_api
 from sharewell.entrypoints.api.hotspots import router as hotspots_api
 from sharewell.entrypoints.api.organisations import router as organisations_api
 from sharewell.entrypoints.api.people import router as people_api
 from sharewell.entrypoints.api.risk import router as risk_api
 from sharewell.entrypoints.api.sharing import router as sharing_api
 from sharewell.entrypoints.web import (
+    alert_pages,
     assets,
     errors,
     hotspot_pages,
     ig_pages,
+    mash_pages,
     pages,
     people_pages,
     risk_pages,
@@ -74,6 +77,9 @@ def create_app(
     app.include_router(sharing_pages.router)
     app.include_router(sharing_api)
     app.include_router(ig_pages.router)
+    app.include_router(alert_pages.router)
+    app.include_router(mash_pages.router)
+    app.include_router(alerts_api)
 
     @app.get("/api/docs", include_in_schema=False)
     def api_docs(request: Request) -> Response:
