@@ -474,11 +474,20 @@ class Dispatcher:
         if alert is None or alert.status in {AlertStatus.PENDING, AlertStatus.WITHHELD}:
             return DeliveryStatus.PENDING
         transport = self._transports.get(delivery.channel)
+        if transport is None:
+            # The partnership has not set this channel up (e.g. no SMTP server): nothing to
+            # retry. The alert itself is in the inbox.
+            self._store.save_delivery(
+                replace(
+                    delivery,
+                    status=DeliveryStatus.CANCELLED,
+                    last_error=f"no {delivery.channel.value} channel is configured",
+                )
+            )
+            return DeliveryStatus.CANCELLED
         recipient = self._practitioners.get(alert.recipient_id)
         attempts = delivery.attempts + 1
         try:
-            if transport is None:
-                raise DeliveryFailed(f"no {delivery.channel.value} channel is configured")
             receipt = transport.send(delivery, alert, recipient)
         except DeliveryFailed as exc:
             status = (
