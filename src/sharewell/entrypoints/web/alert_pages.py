@@ -239,7 +239,10 @@ def alert_page(request: Request, alert_id: str, wiring: Wiring, practitioner: Si
     names = _names(wiring)
     content = [
         (FIELD_LABELS.get(k, k.replace("_", " ").capitalize()), _show(k, v))
-        for k, v in alert.content.items()
+        for k, v in sorted(
+            alert.content.items(),
+            key=lambda kv: alert.fields.index(kv[0]) if kv[0] in alert.fields else 99,
+        )
     ]
     return render(
         request,
