@@ -417,24 +417,48 @@ class Dispatcher:
         """One pass: decide pending alerts, send due deliveries, escalate late ones."""
         report = DispatchReport()
         pending = list(self._store.pending_alerts(self._batch))
-        for alert in self._pool.map(lambda a: self._disclose(a, at or clock()), pending):
+        # Each alert is decided and then sent by the same worker, so a new alert waits for no
+        # other: commit-to-delivery is one decision plus one send.
+        for alert, sent in self._pool.map(lambda a: self._decide_and_send(a, at, clock), pending):
             if alert is None:
                 report.errors.append("decision failed")
             elif alert.status is AlertStatus.WITHHELD:
                 report.withheld += 1
             else:
                 report.delivered += 1
+            for outcome in sent:
+                self._count(report, outcome)
+        # Then retries that have come due.
         now = at or clock()
         due = list(self._store.due_deliveries(now, self._batch))
         for outcome in self._pool.map(lambda d: self._send(d, at or clock()), due):
-            if outcome is DeliveryStatus.DELIVERED:
-                report.sent += 1
-            elif outcome is DeliveryStatus.DEAD:
-                report.dead += 1
-            elif outcome is DeliveryStatus.FAILED:
-                report.retried += 1
+            self._count(report, outcome)
         report.escalated = self.escalate(at or clock())
         return report
+
+    @staticmethod
+    def _count(report: DispatchReport, outcome: DeliveryStatus) -> None:
+        if outcome is DeliveryStatus.DELIVERED:
+            report.sent += 1
+        elif outcome is DeliveryStatus.DEAD:
+            report.dead += 1
+        elif outcome is DeliveryStatus.FAILED:
+            report.retried += 1
+
+    def _decide_and_send(
+        self, alert: Alert, at: datetime | None, clock: Callable[[], datetime]
+    ) -> tuple[Alert | None, list[DeliveryStatus]]:
+        done = self._disclose(alert, at or clock())
+        if done is None or done.status is AlertStatus.WITHHELD:
+            return done, []
+        now = at or clock()
+        ready = [
+            d
+            for d in self._store.deliveries_of(done.id)
+            if d.status in {DeliveryStatus.PENDING, DeliveryStatus.FAILED}
+            and d.next_attempt_at <= now
+        ]
+        return done, [self._send(d, now, alert=done) for d in ready]
 
     def _disclose(self, alert: Alert, at: datetime) -> Alert | None:
         recipient = self._practitioners.get(alert.recipient_id)
@@ -469,8 +493,10 @@ class Dispatcher:
         self._store.cancel_deliveries(alert.id)
         return done
 
-    def _send(self, delivery: Delivery, at: datetime) -> DeliveryStatus:
-        alert = self._store.get_alert(delivery.alert_id)
+    def _send(
+        self, delivery: Delivery, at: datetime, *, alert: Alert | None = None
+    ) -> DeliveryStatus:
+        alert = alert or self._store.get_alert(delivery.alert_id)
         if alert is None or alert.status in {AlertStatus.PENDING, AlertStatus.WITHHELD}:
             return DeliveryStatus.PENDING
         transport = self._transports.get(delivery.channel)
