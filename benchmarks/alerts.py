@@ -58,7 +58,7 @@ from sharewell.services.alerts import Webhook
 from sharewell.services.governance import Actor
 
 sys.path.insert(0, str(REPO_ROOT))
-from tests.alerts_kit import Receiver  # noqa: E402
+from tests.alerts_kit import Receiver
 
 ADMIN_URL = os.environ.get(
     "SHAREWELL_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -103,7 +103,9 @@ def seed(settings: Settings, recipients: int, webhook_url: str) -> list[str]:
         container.alerts.add_webhook(Webhook("bench-hook", "CSCN", webhook_url, SECRET))
         children = [f"PBENCH{i:04d}" for i in range(recipients)]
         with container.engine.begin() as conn:
-            assert conn.execute(select(OrganisationRow).where(OrganisationRow.code == "ACU")).first()
+            assert conn.execute(
+                select(OrganisationRow).where(OrganisationRow.code == "ACU")
+            ).first()
             for i, child in enumerate(children):
                 record = conn.execute(
                     insert(SourceRecordRow)
@@ -118,7 +120,10 @@ def seed(settings: Settings, recipients: int, webhook_url: str) -> list[str]:
                 ).scalar_one()
                 conn.execute(
                     insert(PersonLinkRow).values(
-                        record_id=record, person_id=child, method="bench", linked_at=datetime.now(UTC)
+                        record_id=record,
+                        person_id=child,
+                        method="bench",
+                        linked_at=datetime.now(UTC),
                     )
                 )
         trained = {"golden-rules": date(2026, 1, 10)}
@@ -157,7 +162,7 @@ def start_dispatcher(env: dict[str, str], work: Path) -> subprocess.Popen[bytes]
         env=env,
         cwd=work,
         stdout=subprocess.DEVNULL,
-        stderr=open(work / "dispatcher.log", "ab"),  # noqa: SIM115
+        stderr=open(work / "dispatcher.log", "ab"),
     )
 
 

@@ -37,7 +37,7 @@ class Gate:
 
     def alert_content(self, **kwargs: Any) -> AlertDisclosure:
         fields: Sequence[str] = kwargs["fields"]
-        return AlertDisclosure(True, {f: "x" for f in fields}, (), "anyshire-charter@1")
+        return AlertDisclosure(True, dict.fromkeys(fields, "x"), (), "anyshire-charter@1")
 
 
 class Log:

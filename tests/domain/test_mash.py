@@ -21,7 +21,9 @@ AT = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 
 
 def referral(subject: SubjectKind = SubjectKind.CHILD) -> Referral:
-    return Referral("r1", "P1", subject, "p", "SCH1", "Bruising seen on both arms today.", AT, "CSCN")
+    return Referral(
+        "r1", "P1", subject, "p", "SCH1", "Bruising seen on both arms today.", AT, "CSCN"
+    )
 
 
 def test_default_response_times_are_4_24_72_hours() -> None:
@@ -39,7 +41,9 @@ def test_triage_sets_the_deadline_and_decision_needs_it() -> None:
         r.decided(outcome=Outcome.EARLY_HELP, note="x", by="h", record_id="d", at=AT)
     rated = r.triaged(rag=Rag.AMBER, by="h", at=AT, times=RagTimes())
     assert rated.due_at == AT + timedelta(hours=24)
-    done = rated.decided(outcome=Outcome.EARLY_HELP, note="Family hub", by="h", record_id="d", at=AT)
+    done = rated.decided(
+        outcome=Outcome.EARLY_HELP, note="Family hub", by="h", record_id="d", at=AT
+    )
     assert done.status is ReferralStatus.DECIDED
     assert not done.overdue(AT + timedelta(days=3))
 
@@ -47,9 +51,7 @@ def test_triage_sets_the_deadline_and_decision_needs_it() -> None:
 def test_outcomes_fit_the_subject() -> None:
     adult = referral(SubjectKind.ADULT).triaged(rag=Rag.RED, by="h", at=AT, times=RagTimes())
     with pytest.raises(ValidationError) as caught:
-        adult.decided(
-            outcome=Outcome.STRATEGY_DISCUSSION, note="n", by="h", record_id="d", at=AT
-        )
+        adult.decided(outcome=Outcome.STRATEGY_DISCUSSION, note="n", by="h", record_id="d", at=AT)
     assert caught.value.field == "outcome"
     assert Outcome.ADULT_SAFEGUARDING_ENQUIRY.fits(SubjectKind.ADULT)
     assert not Outcome.ADULT_SAFEGUARDING_ENQUIRY.fits(SubjectKind.CHILD)

@@ -448,7 +448,8 @@ class Dispatcher:
     def _decide_and_send(
         self, alert: Alert, at: datetime | None, clock: Callable[[], datetime]
     ) -> tuple[Alert | None, list[DeliveryStatus]]:
-        done = self._disclose(alert, at or clock())
+        recipient = self._practitioners.get(alert.recipient_id)
+        done = self._disclose(alert, at or clock(), recipient)
         if done is None or done.status is AlertStatus.WITHHELD:
             return done, []
         now = at or clock()
@@ -458,10 +459,12 @@ class Dispatcher:
             if d.status in {DeliveryStatus.PENDING, DeliveryStatus.FAILED}
             and d.next_attempt_at <= now
         ]
-        return done, [self._send(d, now, alert=done) for d in ready]
+        return done, [self._send(d, now, alert=done, recipient=recipient) for d in ready]
 
-    def _disclose(self, alert: Alert, at: datetime) -> Alert | None:
-        recipient = self._practitioners.get(alert.recipient_id)
+    def _disclose(
+        self, alert: Alert, at: datetime, recipient: Practitioner | None = None
+    ) -> Alert | None:
+        recipient = recipient or self._practitioners.get(alert.recipient_id)
         actor = (
             Actor.of(recipient)
             if recipient is not None
@@ -494,7 +497,12 @@ class Dispatcher:
         return done
 
     def _send(
-        self, delivery: Delivery, at: datetime, *, alert: Alert | None = None
+        self,
+        delivery: Delivery,
+        at: datetime,
+        *,
+        alert: Alert | None = None,
+        recipient: Practitioner | None = None,
     ) -> DeliveryStatus:
         alert = alert or self._store.get_alert(delivery.alert_id)
         if alert is None or alert.status in {AlertStatus.PENDING, AlertStatus.WITHHELD}:
@@ -511,7 +519,7 @@ class Dispatcher:
                 )
             )
             return DeliveryStatus.CANCELLED
-        recipient = self._practitioners.get(alert.recipient_id)
+        recipient = recipient or self._practitioners.get(alert.recipient_id)
         attempts = delivery.attempts + 1
         try:
             receipt = transport.send(delivery, alert, recipient)
