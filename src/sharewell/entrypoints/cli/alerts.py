@@ -11,7 +11,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from sharewell.domain.alerts import TEMPLATES
 
@@ -70,10 +69,10 @@ def dispatch(
 @app.command()
 def templates() -> None:
     """The built-in rule templates."""
-    table = Table("template", "name", "deadline", "minimum data set")
     for t in TEMPLATES:
-        table.add_row(t.key, t.name, t.deadline.label, ", ".join(t.fields))
-    console.print(table)
+        typer.echo(
+            f"{t.key}: {t.name}. {t.deadline.label}; minimum data set: {', '.join(t.fields)}"
+        )
 
 
 @app.command("add-rule")
@@ -140,10 +139,12 @@ def dead_letters() -> None:
         found = alerts.dead_letters(container.alerts)
     finally:
         container.close()
-    table = Table("delivery", "alert", "channel", "tries", "last error")
+    if not found:
+        typer.echo("No deliveries are on the dead-letter list.")
     for d in found:
-        table.add_row(d.id, d.alert_id, d.channel.value, str(d.attempts), d.last_error or "")
-    console.print(table)
+        typer.echo(
+            f"{d.id} alert {d.alert_id} {d.channel.value}, {d.attempts} tries: {d.last_error}"
+        )
 
 
 @app.command()
