@@ -31,8 +31,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -173,36 +175,46 @@ def load(
     seconds: float,
     on_tick: Any = None,
 ) -> dict[str, float]:
-    """Report events at `rate` for `seconds`; the commit time of each raised alert's key."""
+    """Report events at `rate` for `seconds` (a few producer threads, as several agencies'
+    systems would); the commit time of each raised alert's webhook idempotency key."""
     container = build(settings)
     committed: dict[str, float] = {}
+    lock = threading.Lock()
+
+    def report(n: int) -> None:
+        now = datetime.now(UTC)
+        raised = alerts.report_event(
+            container.alerts,
+            container.organisations,
+            actor=CLINICIAN,
+            person_id=children[n % len(children)],
+            category=DataCategory.HEALTH,
+            code="ae_attendance",
+            occurred_at=now,
+            summary="Attended the emergency department",
+            detail={},
+            calendar=None,
+            at=now,
+        )
+        done = time.time()
+        with lock:
+            for alert in raised.alerts:
+                committed[f"{alert.id}:webhook:bench-hook"] = done
+
     try:
         total = int(rate * seconds)
         start = time.monotonic()
-        for n in range(total):
-            due = start + n / rate
-            pause = due - time.monotonic()
-            if pause > 0:
-                time.sleep(pause)
-            if on_tick is not None:
-                on_tick(time.monotonic() - start)
-            now = datetime.now(UTC)
-            raised = alerts.report_event(
-                container.alerts,
-                container.organisations,
-                actor=CLINICIAN,
-                person_id=children[n % len(children)],
-                category=DataCategory.HEALTH,
-                code="ae_attendance",
-                occurred_at=now,
-                summary="Attended the emergency department",
-                detail={},
-                calendar=None,
-                at=now,
-            )
-            done = time.time()
-            for alert in raised.alerts:
-                committed[f"{alert.id}:webhook:bench-hook"] = done
+        with ThreadPoolExecutor(max_workers=6) as producers:
+            futures = []
+            for n in range(total):
+                pause = start + n / rate - time.monotonic()
+                if pause > 0:
+                    time.sleep(pause)
+                if on_tick is not None:
+                    on_tick(time.monotonic() - start)
+                futures.append(producers.submit(report, n))
+            for future in futures:
+                future.result()
     finally:
         container.close()
     return committed
@@ -239,6 +251,7 @@ def main() -> None:
     parser.add_argument("--kills", type=int, default=20)
     parser.add_argument("--seed", type=int, default=8)
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     rng = random.Random(args.seed)
     work = Path(tempfile.mkdtemp(prefix="sharewell-alerts-bench-"))
     key = work / "audit-key.pem"

@@ -294,3 +294,35 @@ def test_email_to_an_unreachable_server_is_retried(store: SqlAlerts, engine: Eng
     found = store.get_delivery(delivery.id)
     assert found is not None and found.status is DeliveryStatus.FAILED
     assert "mail server" in (found.last_error or "")
+
+
+def test_the_serving_dispatcher_sends_each_new_alert_once(
+    store: SqlAlerts, engine: Engine, receiver: Receiver
+) -> None:
+    import threading
+
+    hook = _webhook(store, receiver.url)
+    made = [_alert(store, Channel.WEBHOOK, hook.id)[1] for _ in range(5)]
+    transport = WebhookTransport(store.webhook, timeout_seconds=2)
+    dispatcher = _dispatcher(store, engine, {Channel.WEBHOOK: transport}, Log())
+    done = threading.Event()
+    worker = threading.Thread(
+        target=dispatcher.serve,
+        kwargs={"should_stop": done.is_set, "poll_seconds": 0.01, "housekeeping_seconds": 0.05},
+    )
+    worker.start()
+    try:
+        deadline = time.monotonic() + 20
+        while len(receiver.keys) < len(made) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)  # several more passes: nothing may be sent again
+    finally:
+        done.set()
+        worker.join(timeout=20)
+        dispatcher.close()
+        transport.close()
+    assert receiver.keys == {d.idempotency_key: 1 for d in made}
+    assert all(
+        (found := store.get_delivery(d.id)) is not None and found.status is DeliveryStatus.DELIVERED
+        for d in made
+    )

@@ -11,9 +11,10 @@ audits durably and only then returns.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -436,6 +437,49 @@ class Dispatcher:
         report.escalated = self.escalate(at or clock())
         return report
 
+    def serve(
+        self,
+        *,
+        should_stop: Callable[[], bool],
+        poll_seconds: float = 0.02,
+        housekeeping_seconds: float = 0.5,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        """Run until `should_stop()`: each new alert goes to a free worker at once (no waiting
+        for a batch); retries that come due and escalations are handled every
+        `housekeeping_seconds`. Nothing in flight is taken twice."""
+        alerts_in_flight: dict[str, Future[object]] = {}
+        sends_in_flight: dict[str, Future[object]] = {}
+        last_housekeeping = 0.0
+        while not should_stop():
+            # Forget finished work before looking again: a finished alert's row is saved
+            # before its future is done, so the next query no longer returns it as pending.
+            for table in (alerts_in_flight, sends_in_flight):
+                for key in [k for k, f in table.items() if f.done()]:
+                    table.pop(key)
+            fresh = [
+                a for a in self._store.pending_alerts(self._batch) if a.id not in alerts_in_flight
+            ]
+            for alert in fresh:
+                alerts_in_flight[alert.id] = self._pool.submit(
+                    self._decide_and_send, alert, None, clock
+                )
+            if time.monotonic() - last_housekeeping >= housekeeping_seconds:
+                last_housekeeping = time.monotonic()
+                now = clock()
+                for delivery in self._store.due_deliveries(now, self._batch):
+                    if delivery.alert_id in alerts_in_flight or delivery.id in sends_in_flight:
+                        continue
+                    sends_in_flight[delivery.id] = self._pool.submit(self._send, delivery, now)
+                try:
+                    self.escalate(now)
+                except Exception as exc:  # the log is down: try again next time
+                    log.warning("alert escalation failed: %s", type(exc).__name__)
+            if not fresh:
+                time.sleep(poll_seconds)
+        for future in [*alerts_in_flight.values(), *sends_in_flight.values()]:
+            future.result()
+
     @staticmethod
     def _count(report: DispatchReport, outcome: DeliveryStatus) -> None:
         if outcome is DeliveryStatus.DELIVERED:
@@ -448,8 +492,7 @@ class Dispatcher:
     def _decide_and_send(
         self, alert: Alert, at: datetime | None, clock: Callable[[], datetime]
     ) -> tuple[Alert | None, list[DeliveryStatus]]:
-        recipient = self._practitioners.get(alert.recipient_id)
-        done = self._disclose(alert, at or clock(), recipient)
+        done = self._disclose(alert, at or clock())
         if done is None or done.status is AlertStatus.WITHHELD:
             return done, []
         now = at or clock()
@@ -459,12 +502,13 @@ class Dispatcher:
             if d.status in {DeliveryStatus.PENDING, DeliveryStatus.FAILED}
             and d.next_attempt_at <= now
         ]
-        return done, [self._send(d, now, alert=done, recipient=recipient) for d in ready]
+        return done, [self._send(d, now, alert=done) for d in ready]
 
     def _disclose(
         self, alert: Alert, at: datetime, recipient: Practitioner | None = None
     ) -> Alert | None:
-        recipient = recipient or self._practitioners.get(alert.recipient_id)
+        # The decision loads the practitioner afresh (role, training, active): the actor only
+        # names them.
         actor = (
             Actor.of(recipient)
             if recipient is not None
@@ -519,7 +563,8 @@ class Dispatcher:
                 )
             )
             return DeliveryStatus.CANCELLED
-        recipient = recipient or self._practitioners.get(alert.recipient_id)
+        if recipient is None and delivery.channel is Channel.EMAIL:
+            recipient = self._practitioners.get(alert.recipient_id)
         attempts = delivery.attempts + 1
         try:
             receipt = transport.send(delivery, alert, recipient)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable
 
 import httpx
@@ -18,6 +19,7 @@ from sharewell.services.alerts import DeliveryFailed, Webhook
 SIGNATURE_HEADER = "Sharewell-Signature"
 TIMESTAMP_HEADER = "Sharewell-Timestamp"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+CACHE_SECONDS = 2.0
 
 
 def body_of(alert: Alert, delivery: Delivery) -> bytes:
@@ -54,6 +56,7 @@ class WebhookTransport:
         self._clock = clock
         self._clients: list[httpx.Client] = []
         self._lock = threading.Lock()
+        self._cache: dict[str, tuple[float, Webhook | None]] = {}
 
     def _client(self) -> httpx.Client:
         client: httpx.Client | None = getattr(self._local, "client", None)
@@ -64,6 +67,18 @@ class WebhookTransport:
                 self._clients.append(client)
         return client
 
+    def _hook(self, webhook_id: str) -> Webhook | None:
+        # Endpoints change rarely; a change is seen within CACHE_SECONDS.
+        now = time.monotonic()
+        with self._lock:
+            cached = self._cache.get(webhook_id)
+        if cached is not None and now - cached[0] < CACHE_SECONDS:
+            return cached[1]
+        hook = self._lookup(webhook_id)
+        with self._lock:
+            self._cache[webhook_id] = (now, hook)
+        return hook
+
     def close(self) -> None:
         with self._lock:
             for client in self._clients:
@@ -72,7 +87,7 @@ class WebhookTransport:
 
     def send(self, delivery: Delivery, alert: Alert, recipient: Practitioner | None) -> str:
         del recipient  # the endpoint is the organisation's
-        hook = self._lookup(delivery.target)
+        hook = self._hook(delivery.target)
         if hook is None or not hook.active:
             raise DeliveryFailed("the webhook endpoint is no longer configured")
         body = body_of(alert, delivery)

@@ -47,20 +47,20 @@ def dispatch(
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     started = time.monotonic()
+
+    def should_stop() -> bool:
+        return stopping or (max_seconds is not None and time.monotonic() - started > max_seconds)
+
     try:
-        while not stopping:
+        if once:
             report = dispatcher.run_once()
-            if once:
-                console.print(
-                    f"delivered {report.delivered}, withheld {report.withheld}, "
-                    f"sent {report.sent}, retrying {report.retried}, dead {report.dead}, "
-                    f"escalated {report.escalated}"
-                )
-                break
-            if max_seconds is not None and time.monotonic() - started > max_seconds:
-                break
-            if not report.busy:
-                time.sleep(settings.alerts_poll_seconds)
+            console.print(
+                f"delivered {report.delivered}, withheld {report.withheld}, "
+                f"sent {report.sent}, retrying {report.retried}, dead {report.dead}, "
+                f"escalated {report.escalated}"
+            )
+        else:
+            dispatcher.serve(should_stop=should_stop, poll_seconds=settings.alerts_poll_seconds)
     finally:
         dispatcher.close()
         container.close()
