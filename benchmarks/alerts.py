@@ -276,6 +276,8 @@ def main() -> None:
         "rate_per_s": args.rate,
         "seconds": args.seconds,
         "recipients": args.recipients,
+        # The machine is shared: the 1-minute load average on its 2 cores, before and after.
+        "load_average_before": round(os.getloadavg()[0], 2),
     }
     try:
         children = seed(settings, args.recipients, receiver.url)
@@ -342,6 +344,7 @@ def main() -> None:
                 dispatcher.kill()
         receiver.stop()
         drop(scratch)
+    result["load_average_after"] = round(os.getloadavg()[0], 2)
     print(json.dumps(result))
 
 
