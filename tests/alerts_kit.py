@@ -125,13 +125,19 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as real receivers do
+
+            def answer(self, status: int) -> None:
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 if receiver.mode == "slow":
                     time.sleep(receiver.delay)
                 if receiver.mode == "error":
-                    self.send_response(500)
-                    self.end_headers()
+                    self.answer(500)
                     return
                 ok = verify(
                     receiver.secret,
@@ -143,8 +149,7 @@ class Receiver:
                 if not ok:
                     with receiver.lock:
                         receiver.rejected += 1
-                    self.send_response(401)
-                    self.end_headers()
+                    self.answer(401)
                     return
                 key = self.headers.get("Idempotency-Key", "")
                 with receiver.lock:
@@ -152,8 +157,7 @@ class Receiver:
                     if receiver.keys[key] == 1:
                         receiver.arrived_at[key] = time.time()
                         receiver.received.append(json.loads(body))
-                self.send_response(200)
-                self.end_headers()
+                self.answer(200)
 
             def log_message(self, format: str, *args: Any) -> None:
                 del format, args
