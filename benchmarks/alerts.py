@@ -284,7 +284,9 @@ def main() -> None:
 
         # (a) steady load
         dispatcher = start_dispatcher(env, work)
-        time.sleep(3)  # let it start (imports, sequencer) before the clock starts
+        # Warm up (imports, sequencer, connections): a few events, delivered before timing.
+        warm = load(settings, children, 5, 1)
+        wait_for(receiver, set(warm), 60)
         steady = load(settings, children, args.rate, args.seconds)
         wait_for(receiver, set(steady), 30)
         result["steady"] = {"alerts": len(steady), **latencies(receiver, steady)}
