@@ -139,6 +139,52 @@ class Settings(BaseSettings):
             return self.portal_oidc_client_secret_file.read_text(encoding="utf-8").strip()
         return None
 
+    alerts_terms_file: Path = Field(
+        default=REPO_ROOT / "config" / "calendars" / "anyshire-school-terms-2026-2027.yaml",
+        description="School term calendar (YAML) for 'before the next school day' alert deadlines",
+    )
+    alerts_bank_holidays_file: Path = Field(
+        default=REPO_ROOT / "config" / "calendars" / "bank-holidays-england-wales.yaml",
+        description="Bank holidays (YAML) for school-day alert deadlines",
+    )
+    alerts_max_attempts: int = Field(
+        default=8, ge=1, description="Webhook and email tries before a delivery is dead-lettered"
+    )
+    alerts_backoff_seconds: float = Field(
+        default=1.0, gt=0, description="First retry delay; doubles on each failure (capped 1 h)"
+    )
+    alerts_webhook_timeout_seconds: float = Field(
+        default=5.0, gt=0, description="How long a webhook endpoint has to answer"
+    )
+    alerts_dispatch_in_server: bool = Field(
+        default=True,
+        description="Run the alert dispatcher inside `sharewell serve` (the process that owns "
+        "the audit sequencer); turn off to run `sharewell alerts dispatch` as that process",
+    )
+    alerts_poll_seconds: float = Field(
+        default=0.02, gt=0, description="How often an idle alert dispatcher looks for work"
+    )
+    alerts_workers: int = Field(
+        default=8, ge=1, description="Alerts the dispatcher decides and sends at once"
+    )
+    smtp_host: str | None = Field(
+        default=None, description="SMTP server for email alerts (none: email is not sent)"
+    )
+    smtp_port: int = Field(default=25, ge=1, description="SMTP server port")
+    smtp_sender: str = Field(
+        default="sharewell@localhost", description="From address of email alerts"
+    )
+    smtp_starttls: bool = Field(default=False, description="Use STARTTLS with the SMTP server")
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000", description="Sharewell's address, for links in emails"
+    )
+    mash_hub_org: str = Field(
+        default="CSCN", description="Organisation code of the multi-agency safeguarding hub"
+    )
+    mash_red_hours: int = Field(default=4, ge=1, description="MASH response time for red")
+    mash_amber_hours: int = Field(default=24, ge=1, description="MASH response time for amber")
+    mash_green_hours: int = Field(default=72, ge=1, description="MASH response time for green")
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")

@@ -26,6 +26,7 @@ from sharewell.domain.risk import Assessment, EvidenceItem, VisibleRisk
 from sharewell.domain.sharing import SharingGrant
 from sharewell.domain.times import utcnow
 from sharewell.domain.vocabulary import DataCategory, Purpose
+from sharewell.services.alerts import AlertDisclosure
 from sharewell.services.governance import Actor
 from sharewell.services.ports import AuditLog
 from sharewell.services.sharing import DisclosedItem
@@ -166,6 +167,10 @@ class FactReader(Protocol):
 
         With `summaries` False an evidence item's summary is not selected (it comes back empty).
         """
+        ...
+
+    def read_fact(self, org_code: str, fact_id: str, fields: Sequence[str]) -> FactView | None:
+        """Only these fields of one of the holder's facts (None if the holder has no such fact)."""
         ...
 
 
@@ -906,6 +911,63 @@ class DisclosureGate:
             )
         )
         return tuple(records), tuple(facts), tuple(held_back)
+
+    # --- Early alerts (services/alerts.py) ------------------------------------------------------
+
+    def alert_content(
+        self,
+        *,
+        actor: Actor,
+        alert_id: str,
+        person_id: str,
+        holder: str,
+        category: DataCategory,
+        purpose: Purpose,
+        fact_id: str,
+        fields: Sequence[str],
+        at: datetime,
+    ) -> AlertDisclosure:
+        """An alert's content for its recipient, decided now (at dispatch) for the alert's
+        purpose: only the rule's minimum data set, further limited to what the agreement flow
+        allows. Audited durably (in the person's access log) before anything is returned; a
+        refusal (e.g. the agreement was terminated after the event) discloses nothing."""
+        request = AccessRequest(purpose, (holder,), (category,))
+        decision = self._decision(actor, person_id, request, at)
+        found = next(
+            (d for d in decision.decisions if d.holder == holder and d.category is category),
+            None,
+        )
+        shown: dict[str, str] = {}
+        if found is not None and found.permitted:
+            allowed = [f for f in fields if found.fields is None or f in found.fields]
+            view = self._facts.read_fact(holder, fact_id, allowed) if allowed else None
+            if view is not None:
+                shown = dict(view.fields)
+                if view.occurred_at is not None and "occurred_at" in allowed:
+                    shown["occurred_at"] = view.occurred_at.isoformat()
+        permitted = bool(found is not None and found.permitted and shown)
+        reasons = tuple(r.value for r in found.reasons) if found is not None else ()
+        self._append(
+            AuditEvent(
+                AuditKind.DISCLOSURE,
+                at,
+                actor.id,
+                actor.org,
+                purpose=purpose.value,
+                subject_id=person_id,
+                outcome="alert_disclosed" if permitted else "alert_withheld",
+                reasons=reasons,
+                agreement=found.agreement if found is not None else None,
+                refs={
+                    "alert": alert_id,
+                    "fact": fact_id,
+                    f"{holder}/{category.value}": ",".join(sorted(shown)) or "none",
+                },
+            )
+        )
+        return AlertDisclosure(
+            permitted, shown if permitted else {}, reasons, found.agreement if found else None
+        )
 
 
 def _item(view: FactView) -> DisclosedItem:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from sharewell.adapters.db import (
+    tables_alerts,  # noqa: F401  (early alerts and MASH referrals)
     tables_audit,  # noqa: F401
     tables_governance,  # noqa: F401  (registers the tables)
     tables_identity,  # noqa: F401  (registers the identity tables)
