@@ -410,7 +410,12 @@ class Dispatcher:
         self._batch = batch
 
     def close(self) -> None:
+        """Wait for work in flight, then close the channels' connections."""
         self._pool.shutdown(wait=True)
+        for transport in self._transports.values():
+            close = getattr(transport, "close", None)
+            if callable(close):
+                close()
 
     def run_once(
         self, at: datetime | None = None, *, clock: Callable[[], datetime] = utcnow
