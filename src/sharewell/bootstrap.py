@@ -63,6 +63,7 @@ class Container:
     disclose: GrantDisclosure
     response_times: ResponseTimes
     api_tokens: SqlApiTokens
+    identity_review: SqlReviewQueue  # pairs the linkage model was unsure about
 
     def close(self) -> None:
         # The sequencer first: it commits what is queued and signs a last tree head.
@@ -137,6 +138,7 @@ def build(settings: Settings, *, check: bool = True) -> Container:
             settings.share_routine_working_days,
         ),
         api_tokens=SqlApiTokens(engine),
+        identity_review=SqlReviewQueue(engine),
     )
 
 

@@ -23,6 +23,7 @@ class AuditKind(StrEnum):
     SHARE_REQUEST = "share_request"
     SHARING_GRANT = "sharing_grant"
     API_TOKEN = "api_token"
+    IDENTITY_REVIEW = "identity_review"
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, insert, select, union_all, update
+from sqlalchemy import Engine, delete, func, insert, or_, select, union_all, update
 
 from sharewell.adapters.db.bulk import bulk_insert
 from sharewell.adapters.db.tables import FactRow, OrganisationRow, SourceRecordRow
@@ -562,15 +562,45 @@ class SqlReviewQueue:
                 conn.execute(insert(ReviewPairRow), list(chunk))
         return len(fresh)
 
-    def pending(self, limit: int) -> list[dict[str, Any]]:
+    def pending(self, limit: int, *, org_code: str | None = None) -> list[dict[str, Any]]:
+        query = select(ReviewPairRow).where(ReviewPairRow.status == "pending")
+        if org_code is not None:
+            query = query.where(self._involves(org_code))
         with self._engine.connect() as conn:
             rows = conn.execute(
-                select(ReviewPairRow)
-                .where(ReviewPairRow.status == "pending")
-                .order_by(ReviewPairRow.match_probability.desc(), ReviewPairRow.id)
-                .limit(limit)
+                query.order_by(ReviewPairRow.match_probability.desc(), ReviewPairRow.id).limit(
+                    limit
+                )
             ).mappings()
-            return [dict(r) for r in rows]
+            out = [dict(r) for r in rows]
+            ids = {r[side] for r in out for side in ("record_l", "record_r")}
+            orgs = dict(
+                conn.execute(
+                    select(SourceRecordRow.id, SourceRecordRow.org_code).where(
+                        SourceRecordRow.id.in_(ids)
+                    )
+                ).all()
+            )
+        for row in out:
+            row["org_l"] = orgs.get(row["record_l"], "")
+            row["org_r"] = orgs.get(row["record_r"], "")
+        return out
+
+    @staticmethod
+    def _involves(org_code: str) -> Any:
+        """Pairs one of whose records the organisation holds."""
+        held = select(SourceRecordRow.id).where(SourceRecordRow.org_code == org_code)
+        return or_(ReviewPairRow.record_l.in_(held), ReviewPairRow.record_r.in_(held))
+
+    def involves(self, pair_id: int, org_code: str) -> bool:
+        """Whether the organisation holds one of the pair's records."""
+        with self._engine.connect() as conn:
+            found = conn.execute(
+                select(ReviewPairRow.id).where(
+                    ReviewPairRow.id == pair_id, self._involves(org_code)
+                )
+            ).first()
+        return found is not None
 
     def get(self, pair_id: int) -> dict[str, Any] | None:
         with self._engine.connect() as conn:

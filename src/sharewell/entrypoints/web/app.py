@@ -13,6 +13,7 @@ from sharewell.bootstrap import Container, build
 from sharewell.config import Settings
 from sharewell.domain.times import utcnow
 from sharewell.entrypoints.api.hotspots import router as hotspots_api
+from sharewell.entrypoints.api.identity import router as identity_api
 from sharewell.entrypoints.api.organisations import router as organisations_api
 from sharewell.entrypoints.api.people import router as people_api
 from sharewell.entrypoints.api.risk import router as risk_api
@@ -21,6 +22,7 @@ from sharewell.entrypoints.web import (
     assets,
     errors,
     hotspot_pages,
+    identity_pages,
     ig_pages,
     pages,
     people_pages,
@@ -74,6 +76,8 @@ def create_app(
     app.include_router(sharing_pages.router)
     app.include_router(sharing_api)
     app.include_router(ig_pages.router)
+    app.include_router(identity_pages.router)
+    app.include_router(identity_api)
 
     @app.get("/api/docs", include_in_schema=False)
     def api_docs(request: Request) -> Response:
