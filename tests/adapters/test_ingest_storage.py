@@ -270,3 +270,26 @@ def test_bulk_loaded_records_get_match_records_once(
     assert rows["bill"]["postcode_sector"] == "AY1 2"
     assert rows["ann"]["sex"] is None
     assert [v["version"] for v in store.versions("POL", "b1")] == [1]
+
+
+def test_candidates_share_a_blocking_key_best_first_on_both_databases(
+    store: SqlSourceRecords, tmp_path: Path
+) -> None:
+    people = HEADER + (
+        "c1,Jane,Smith,14/03/1987,F,,1 High Street,AY1 2AB\n"  # same person, other record
+        "c2,Janet,Smith,02/02/1950,F,,9 Far Lane,AY9 9ZZ\n"  # same surname sound only
+        "c3,Bob,Jones,14/03/1987,M,,5 Hill Road,AY5 5AA\n"  # same date of birth only
+        "c4,Zed,Quill,01/01/2001,M,,7 Nowhere,AY7 7ZZ\n"  # nothing shared
+    )
+    ingest_people(store, FileRows(_write(tmp_path, people + GOOD)), MAPPING, org_code="POL")
+    with store._engine.connect() as conn:
+        ids = dict(conn.execute(select(SourceRecordRow.local_id, SourceRecordRow.id)).all())
+    probe = store.match_row(ids["p1"])
+    assert probe is not None and probe["family_name"] == "smith"
+    found = [c["record_id"] for c in store.candidates(probe)]
+    assert found[0] == ids["c1"]  # shares the most keys
+    assert set(found) == {ids["c1"], ids["c3"]}  # c2: sound alone blocks nothing; c4: nothing
+    assert ids["p1"] not in found
+    assert [c["record_id"] for c in store.candidates(probe, limit=1)] == [ids["c1"]]
+    assert store.candidates({"record_id": None, "dob": None}) == []
+    assert store.match_row(999_999) is None

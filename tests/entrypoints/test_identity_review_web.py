@@ -97,7 +97,11 @@ def test_the_review_api_lists_shows_and_decides_for_leads_only(site: Site) -> No
     shown = site.client.get(f"/api/v1/identity/review/{pair}", headers=admin).json()
     assert [r["org_code"] for r in shown["records"]] == ["POL", "SCH1"]
     assert shown["status"] == "pending"
-    assert [s["comparison"] for s in shown["waterfall"]][:3] == ["prior", "given_name", "family_name"]
+    assert [s["comparison"] for s in shown["waterfall"]][:3] == [
+        "prior",
+        "given_name",
+        "family_name",
+    ]
     assert {s["effect"] for s in shown["waterfall"]} >= {"agrees", "disagrees"}
     bad = site.client.post(
         f"/api/v1/identity/review/{pair}", json={"decision": "perhaps"}, headers=admin

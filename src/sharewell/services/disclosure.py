@@ -504,4 +504,3 @@ class DisclosureGate:
         if not records:
             raise NotFound("There is no such review pair awaiting you", field="pair")
         return records
-

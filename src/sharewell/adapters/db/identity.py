@@ -113,6 +113,7 @@ class SqlSourceRecords:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._sql_cache: dict[Any, str] = {}  # real-time lookups' SQL, by shape
 
     def organisation_exists(self, org_code: str) -> bool:
         with self._engine.connect() as conn:
@@ -335,15 +336,40 @@ class SqlSourceRecords:
             for row in result:
                 yield tuple(row)
 
+    def _placeholder(self, index: int) -> str:
+        style = self._engine.dialect.paramstyle
+        if style == "qmark":
+            return "?"
+        if style == "numeric":
+            return f":{index + 1}"
+        if style == "named":
+            return f":p{index}"
+        if style == "pyformat":
+            return f"%(p{index})s"
+        return "%s"
+
+    def _params(self, values: Sequence[Any]) -> Any:
+        if self._engine.dialect.paramstyle in ("named", "pyformat"):
+            return {f"p{i}": v for i, v in enumerate(values)}
+        return tuple(values)
+
+    def _raw(self, sql: str, values: Sequence[Any]) -> list[dict[str, Any]]:
+        """Run SQL written once per shape straight on the driver: real-time matching runs
+        these on every arrival, where building and compiling SQLAlchemy queries costs more
+        than the indexed lookups themselves."""
+        with self._engine.connect() as conn:
+            cursor = conn.exec_driver_sql(sql, self._params(values))
+            names = [d[0] for d in cursor.cursor.description or ()]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
     def match_row(self, record_id: int) -> dict[str, Any] | None:
         """One match record by its source record id."""
-        with self._engine.connect() as conn:
-            row = (
-                conn.execute(select(MatchRecordRow).where(MatchRecordRow.record_id == record_id))
-                .mappings()
-                .first()
-            )
-        return dict(row) if row else None
+        sql = self._sql_cache.get("match_row")
+        if sql is None:
+            sql = f"SELECT * FROM match_records WHERE record_id = {self._placeholder(0)}"
+            self._sql_cache["match_row"] = sql
+        rows = self._raw(sql, [record_id])
+        return rows[0] if rows else None
 
     def candidates(
         self,
@@ -354,37 +380,67 @@ class SqlSourceRecords:
     ) -> list[dict[str, Any]]:
         """Stored match records sharing a blocking key with `probe` (each rule an indexed lookup).
 
-        Broad rules (birth year with one name, first letters of the names) return at most
-        `per_broad_rule` records each, so a common name does not flood the scorer; when there
-        are more than `limit`, those sharing the most keys with the probe are kept.
+        Broad rules (birth year with one name) return at most `per_broad_rule` records each, so
+        a common name does not flood the scorer; when there are more than `limit`, those
+        sharing the most keys with the probe are kept. One round trip: the SQL is written once
+        for each combination of keys the probe has.
         """
-        t = MatchRecordRow
-        parts = []
+        rules = []
+        values: list[Any] = []
         for rule in PREDICTION_BLOCKS:
-            values = [probe.get(probe_column) for probe_column, _ in rule]
-            if any(v is None or v == "" for v in values):
+            rule_values = [probe.get(probe_column) for probe_column, _ in rule]
+            if any(v is None or v == "" for v in rule_values):
                 continue
-            query = select(t.record_id).where(
-                *(getattr(t, column) == v for (_, column), v in zip(rule, values, strict=True))
-            )
-            if probe.get("record_id") is not None:
-                query = query.where(t.record_id != probe["record_id"])
-            query = query.limit(per_broad_rule if rule in BROAD_BLOCKS else per_rule)
-            parts.append(select(query.subquery().c.record_id))
-        if not parts:
+            rules.append(rule)
+            values.extend(rule_values)
+        if not rules:
             return []
-        # Records sharing more blocking keys with the probe come first when the list is cut.
-        hits = union_all(*parts).subquery()
-        ranked = (
-            select(hits.c.record_id)
-            .group_by(hits.c.record_id)
-            .order_by(func.count().desc(), hits.c.record_id)
-            .limit(limit)
+        exclude = probe.get("record_id")
+        key = (tuple(PREDICTION_BLOCKS.index(r) for r in rules), exclude is not None, limit)
+        sql = self._sql_cache.get(key)
+        if sql is None:
+            sql = self._candidates_sql(rules, exclude is not None, limit, per_broad_rule, per_rule)
+            self._sql_cache[key] = sql
+        params: list[Any] = []
+        at = 0
+        for rule in rules:
+            params.extend(values[at : at + len(rule)])
+            at += len(rule)
+            if exclude is not None:
+                params.append(exclude)
+        return self._raw(sql, params)
+
+    def _candidates_sql(
+        self,
+        rules: Sequence[tuple[tuple[str, str], ...]],
+        exclude: bool,
+        limit: int,
+        per_broad_rule: int,
+        per_rule: int,
+    ) -> str:
+        parts = []
+        index = 0
+        for rule in rules:
+            conditions = []
+            for _, column in rule:
+                conditions.append(f"{column} = {self._placeholder(index)}")
+                index += 1
+            if exclude:
+                conditions.append(f"record_id <> {self._placeholder(index)}")
+                index += 1
+            cap = per_broad_rule if rule in BROAD_BLOCKS else per_rule
+            parts.append(
+                "SELECT record_id FROM (SELECT record_id FROM match_records WHERE "
+                + " AND ".join(conditions)
+                + f" LIMIT {int(cap)}) AS r{len(parts)}"
+            )
+        return (
+            "SELECT m.* FROM (SELECT record_id, count(*) AS hits FROM ("
+            + " UNION ALL ".join(parts)
+            + ") AS found GROUP BY record_id ORDER BY count(*) DESC, record_id"
+            + f" LIMIT {int(limit)}) AS best JOIN match_records m ON m.record_id = best.record_id"
+            " ORDER BY best.hits DESC, best.record_id"
         )
-        with self._engine.connect() as conn:
-            ids = list(conn.execute(ranked).scalars())
-            found = conn.execute(select(t).where(t.record_id.in_(ids))).mappings()
-            return [dict(r) for r in found]
 
 
 class SqlPeople:

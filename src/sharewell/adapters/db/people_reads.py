@@ -112,7 +112,9 @@ class SqlPersonDirectory:
             SourceRecordRow.id.in_(list(record_ids))
         )
         with self._engine.connect() as conn:
-            found = {row.id: replace(_identity(row), address=row.address) for row in conn.execute(query)}
+            found = {
+                row.id: replace(_identity(row), address=row.address) for row in conn.execute(query)
+            }
         return [found[i] for i in record_ids if i in found]
 
     def household_of(self, person_id: str) -> list[str]:

@@ -160,5 +160,7 @@ async def decide(request: Request, pair_id: int, wiring: Wiring, lead: IgLead) -
     session = session_of(request)
     if session is not None:
         said = "the same person" if choice == "match" else "different people"
-        session.flash(f"Pair {pair_id} recorded as {said}. Linking follows your decision from now on.")
+        session.flash(
+            f"Pair {pair_id} recorded as {said}. Linking follows your decision from now on."
+        )
     return RedirectResponse("/ig/identity-reviews", status_code=303)
