@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, insert, or_, select, union_all, update
+from sqlalchemy import Engine, delete, func, insert, or_, select, update
 
 from sharewell.adapters.db.bulk import bulk_insert
 from sharewell.adapters.db.tables import FactRow, OrganisationRow, SourceRecordRow
@@ -418,7 +418,7 @@ class SqlSourceRecords:
         per_broad_rule: int,
         per_rule: int,
     ) -> str:
-        parts = []
+        parts: list[str] = []
         index = 0
         for rule in rules:
             conditions = []

@@ -44,15 +44,15 @@ def _shared(a: frozenset[str] | None, b: frozenset[str] | None) -> int:
     return len(a & b)
 
 
-def given_name(l: Row, r: Row) -> int:
-    gl, gr = l.get("given_name"), r.get("given_name")
+def given_name(left: Row, right: Row) -> int:
+    gl, gr = left.get("given_name"), right.get("given_name")
     if gl is None or gr is None:
         return -1
     if gl == gr:
         return 5
-    if _eq(l.get("given_canonical"), r.get("given_canonical")):
+    if _eq(left.get("given_canonical"), right.get("given_canonical")):
         return 4
-    if _eq(gl, r.get("family_name")) and _eq(l.get("family_name"), gr):
+    if _eq(gl, right.get("family_name")) and _eq(left.get("family_name"), gr):
         return 3
     jw = _jw(gl, gr)
     if jw >= 0.92:
@@ -62,8 +62,8 @@ def given_name(l: Row, r: Row) -> int:
     return 0
 
 
-def family_name(l: Row, r: Row) -> int:
-    fl, fr = l.get("family_name"), r.get("family_name")
+def family_name(left: Row, right: Row) -> int:
+    fl, fr = left.get("family_name"), right.get("family_name")
     if fl is None or fr is None:
         return -1
     if fl == fr:
@@ -78,8 +78,8 @@ def family_name(l: Row, r: Row) -> int:
     return 0
 
 
-def dob(l: Row, r: Row) -> int:
-    a, b = l.get("dob"), r.get("dob")
+def dob(left: Row, right: Row) -> int:
+    a, b = left.get("dob"), right.get("dob")
     if a is None or b is None:
         return -1
     if a == b:
@@ -99,8 +99,8 @@ def dob(l: Row, r: Row) -> int:
 
 
 def _exact(column: str) -> Callable[[Row, Row], int]:
-    def level(l: Row, r: Row) -> int:
-        a, b = l.get(column), r.get(column)
+    def level(left: Row, right: Row) -> int:
+        a, b = left.get(column), right.get(column)
         if a is None or b is None:
             return -1
         return 1 if a == b else 0
@@ -108,10 +108,10 @@ def _exact(column: str) -> Callable[[Row, Row], int]:
     return level
 
 
-def location(l: Row, r: Row) -> int:
-    pl, pr = l.get("postcode"), r.get("postcode")
-    tl = _parts(l.get("address_tokens"), " ")
-    tr = _parts(r.get("address_tokens"), " ")
+def location(left: Row, right: Row) -> int:
+    pl, pr = left.get("postcode"), right.get("postcode")
+    tl = _parts(left.get("address_tokens"), " ")
+    tr = _parts(right.get("address_tokens"), " ")
     if (pl is None or pr is None) and (tl is None or tr is None):
         return -1
     same_postcode = _eq(pl, pr)
@@ -122,9 +122,9 @@ def location(l: Row, r: Row) -> int:
         return 4
     if shared >= 3:
         return 3
-    if _eq(l.get("postcode_sector"), r.get("postcode_sector")):
+    if _eq(left.get("postcode_sector"), right.get("postcode_sector")):
         return 2
-    if _eq(l.get("postcode_district"), r.get("postcode_district")):
+    if _eq(left.get("postcode_district"), right.get("postcode_district")):
         return 1
     return 0
 
@@ -183,33 +183,34 @@ class WeightTable:
         if missing:
             raise ValueError(f"The model's comparisons differ from the fast scorer's: {missing}")
 
-    def _tf_adjustment(self, name: str, gamma: int, l: Row, r: Row) -> float:
+    def _tf_adjustment(self, name: str, gamma: int, left: Row, right: Row) -> float:
         found = self.tf_levels.get(name)
         if found is None or gamma != found[0]:
             return 0.0
         _value, column, weight, log2_u, minimum = found
         table = self.tf.get(column, {})
-        tf_l = table.get(l.get(column)) if l.get(column) is not None else None
-        tf_r = table.get(r.get(column)) if r.get(column) is not None else None
+        value_l, value_r = left.get(column), right.get(column)
+        tf_l = table.get(str(value_l)) if value_l is not None else None
+        tf_r = table.get(str(value_r)) if value_r is not None else None
         if tf_l is None and tf_r is None:
             return 0.0
         present = [v for v in (tf_l, tf_r) if v is not None]
         return weight * (log2_u - math.log2(max(*present, minimum)))
 
-    def score(self, l: Row, r: Row) -> dict[str, Any]:
+    def score(self, left: Row, right: Row) -> dict[str, Any]:
         """One pair as Splink's prediction row: gamma_, mw_, mw_tf_adj_ per comparison, the
         match weight and the match probability."""
-        row: dict[str, Any] = {"unique_id_l": l["record_id"], "unique_id_r": r["record_id"]}
+        row: dict[str, Any] = {"unique_id_l": left["record_id"], "unique_id_r": right["record_id"]}
         total = self.prior_weight
         for name, level_of in LEVELS.items():
-            gamma = level_of(l, r)
+            gamma = level_of(left, right)
             weight = self.weights[name].get(gamma, 0.0)
-            tf_weight = self._tf_adjustment(name, gamma, l, r)
+            tf_weight = self._tf_adjustment(name, gamma, left, right)
             row[f"gamma_{name}"] = gamma
             row[f"mw_{name}"] = weight
             row[f"mw_tf_adj_{name}"] = tf_weight
-            row[f"{name}_l"] = l.get(name)
-            row[f"{name}_r"] = r.get(name)
+            row[f"{name}_l"] = left.get(name)
+            row[f"{name}_r"] = right.get(name)
             total += weight + tf_weight
         row["match_weight"] = total
         row["match_probability"] = _probability(total)
@@ -222,5 +223,5 @@ class WeightTable:
 def _probability(weight: float) -> float:
     if weight > 1000:
         return 1.0
-    odds = 2.0**weight
+    odds = float(2.0**weight)
     return odds / (1.0 + odds)

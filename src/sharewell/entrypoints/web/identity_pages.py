@@ -61,7 +61,7 @@ def bars(steps: tuple[WaterfallStep, ...]) -> list[dict[str, Any]]:
     return rows
 
 
-def _record_rows(view: ReviewPairView) -> list[dict[str, str]]:
+def _record_rows(view: ReviewPairView) -> list[dict[str, Any]]:
     def value(field: str) -> list[str]:
         out = []
         for r in view.records:
