@@ -35,6 +35,7 @@ from sharewell.adapters.db.engine import make_engine
 from sharewell.adapters.db.migrate import upgrade
 from sharewell.adapters.db.repositories import SqlOrganisations
 from sharewell.adapters.db.tables import SourceRecordRow, TruthRecordRow
+from sharewell.adapters.db.tables_identity import MatchRecordRow, SourceRecordVersionRow
 from sharewell.adapters.ingest.files import FileRows, load_mapping
 from sharewell.bootstrap import build_identity
 from sharewell.config import Settings
@@ -192,9 +193,11 @@ def synthetic(loader: Any, work: Path, people: int) -> tuple[dict[str, Any], Pat
             ).mappings()
         ]
         for chunk in range(0, len(late), 500):
-            conn.execute(
-                delete(SourceRecordRow).where(SourceRecordRow.id.in_(late[chunk : chunk + 500]))
-            )
+            ids_chunk = late[chunk : chunk + 500]
+            # The loader stored their match records and first versions too: they go with them.
+            for table in (MatchRecordRow, SourceRecordVersionRow):
+                conn.execute(delete(table).where(table.record_id.in_(ids_chunk)))
+            conn.execute(delete(SourceRecordRow).where(SourceRecordRow.id.in_(ids_chunk)))
     identity = build_identity(Settings(database_url=url, model_dir=folder / "models"), engine)
     start = time.perf_counter()
     first = link_batch(identity.linkage, identity.people, identity.review, train=True)

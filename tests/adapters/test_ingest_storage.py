@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
-from sharewell.adapters.db.identity import SqlSourceRecords
+from sharewell.adapters.db.identity import SqlPeople, SqlSourceRecords
 from sharewell.adapters.db.repositories import SqlOrganisations
 from sharewell.adapters.db.tables import FactRow, SourceRecordRow
 from sharewell.adapters.db.tables_identity import (
@@ -17,6 +17,7 @@ from sharewell.adapters.db.tables_identity import (
 )
 from sharewell.adapters.ingest.files import FileRows
 from sharewell.domain.errors import NotFound, ValidationError
+from sharewell.domain.identity import PersonEvent, PersonEventKind
 from sharewell.domain.organisations import Organisation
 from sharewell.domain.vocabulary import OrganisationKind
 from sharewell.services.ingest import ColumnMapping, FactMapping, ingest_facts, ingest_people
@@ -293,3 +294,38 @@ def test_candidates_share_a_blocking_key_best_first_on_both_databases(
     assert [c["record_id"] for c in store.candidates(probe, limit=1)] == [ids["c1"]]
     assert store.candidates({"record_id": None, "dob": None}) == []
     assert store.match_row(999_999) is None
+
+
+def test_people_register_bulk_writes_links_people_and_events_on_both_databases(
+    store: SqlSourceRecords, engine: Engine, tmp_path: Path
+) -> None:
+    ingest_people(store, FileRows(_write(tmp_path, HEADER + GOOD)), MAPPING, org_code="POL")
+    with engine.connect() as conn:
+        ids = dict(conn.execute(select(SourceRecordRow.local_id, SourceRecordRow.id)).all())
+    people = SqlPeople(engine)
+    people.apply(
+        links={ids["p1"]: "P-a", ids["p2"]: "P-b"},
+        created=["P-a", "P-b"],
+        merged_into={},
+        events=[
+            PersonEvent(PersonEventKind.CREATED, "P-a"),
+            PersonEvent(PersonEventKind.CREATED, "P-b"),
+        ],
+        method="batch",
+        probabilities={ids["p2"]: 0.97},
+    )
+    assert people.links() == {ids["p1"]: "P-a", ids["p2"]: "P-b"}
+    assert people.records_of("P-b")[0]["match_probability"] == pytest.approx(0.97)
+    # A later run merges P-b into P-a: the changed link is replaced, the history kept.
+    people.apply(
+        links={ids["p1"]: "P-a", ids["p2"]: "P-a"},
+        created=[],
+        merged_into={"P-b": "P-a"},
+        events=[PersonEvent(PersonEventKind.MERGED, "P-a", ("P-b",), "merged")],
+        method="batch",
+        probabilities={},
+    )
+    assert people.links() == {ids["p1"]: "P-a", ids["p2"]: "P-a"}
+    assert people.merged_into() == {"P-b": "P-a"}
+    assert [e["kind"] for e in people.events_of("P-b")] == ["created", "merged"]
+    assert people.events_of("P-a")[-1]["other_ids"] == ["P-b"]

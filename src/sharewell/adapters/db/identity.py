@@ -491,59 +491,36 @@ class SqlPeople:
         now = utcnow()
         current = self.links()
         changed = [(r, p) for r, p in links.items() if current.get(r) != p]
+        # COPY on PostgreSQL, one prepared executemany on SQLite: a first batch run writes a
+        # row per person, per record and per event.
         with self._engine.begin() as conn:
-            if created:
-                for chunk in _chunks(list(created), 5_000):
-                    conn.execute(
-                        insert(PersonRow),
-                        [
-                            {
-                                "id": p,
-                                "status": "active",
-                                "merged_into": None,
-                                "created_at": now,
-                                "updated_at": now,
-                            }
-                            for p in chunk
-                        ],
-                    )
+            bulk_insert(
+                conn,
+                PersonRow.__table__,  # type: ignore[arg-type]
+                ("id", "status", "merged_into", "created_at", "updated_at"),
+                ((p, "active", None, now, now) for p in created),
+            )
             for old, new in merged_into.items():
                 conn.execute(
                     update(PersonRow)
                     .where(PersonRow.id == old)
                     .values(status="merged", merged_into=new, updated_at=now)
                 )
-            for chunk in _chunks([r for r, _ in changed], 5_000):
-                conn.execute(delete(PersonLinkRow).where(PersonLinkRow.record_id.in_(chunk)))
-            for chunk in _chunks(changed, 5_000):
-                conn.execute(
-                    insert(PersonLinkRow),
-                    [
-                        {
-                            "record_id": r,
-                            "person_id": p,
-                            "method": method,
-                            "match_probability": probabilities.get(r),
-                            "linked_at": now,
-                        }
-                        for r, p in chunk
-                    ],
-                )
-            if events:
-                for chunk in _chunks(list(events), 5_000):
-                    conn.execute(
-                        insert(PersonEventRow),
-                        [
-                            {
-                                "kind": e.kind.value,
-                                "person_id": e.person_id,
-                                "other_ids": list(e.other_ids),
-                                "detail": e.detail,
-                                "at": now,
-                            }
-                            for e in chunk
-                        ],
-                    )
+            if current:
+                for chunk in _chunks([r for r, _ in changed], 5_000):
+                    conn.execute(delete(PersonLinkRow).where(PersonLinkRow.record_id.in_(chunk)))
+            bulk_insert(
+                conn,
+                PersonLinkRow.__table__,  # type: ignore[arg-type]
+                ("record_id", "person_id", "method", "match_probability", "linked_at"),
+                ((r, p, method, probabilities.get(r), now) for r, p in changed),
+            )
+            bulk_insert(
+                conn,
+                PersonEventRow.__table__,  # type: ignore[arg-type]
+                ("kind", "person_id", "other_ids", "detail", "at"),
+                ((e.kind.value, e.person_id, list(e.other_ids), e.detail, now) for e in events),
+            )
 
     def record_ids(self) -> list[int]:
         with self._engine.connect() as conn:
