@@ -244,6 +244,7 @@ def realtime(
     if reuse and (folder / "anyshire.db").exists():
         url = f"sqlite:///{folder / 'anyshire.db'}"
         engine = make_engine(url)
+        upgrade(engine)  # indexes added since the database was made
     else:
         url, engine = _synthetic_db(loader, folder, people, seed=99)
     generate_seconds = time.perf_counter() - start
