@@ -307,12 +307,27 @@ def test_fast_scoring_equals_splink_score_pairs_level_by_level(world: World) -> 
     checked = 0
     levels_seen: set[tuple[str, int]] = set()
     # Years a digit apart are "one digit different"; 1989 and 1990 are only a year apart.
-    decade = {**rows[0], "record_id": 800_000, "dob": "1989-05-06", "dob_year": 1989}
+    decade = {
+        **rows[0],
+        "record_id": 800_000,
+        "dob": "1989-05-06",
+        "dob_year": 1989,
+        "shared_id": "ab123456c",
+    }
     probes = [
         (p, [r for r in rows if r["record_id"] != p["record_id"]] + _variants(p))
         for p in rows[:: max(1, len(rows) // 6)]
     ]
-    probes.append((decade, [{**decade, "record_id": 800_001, "dob": "1990-05-06"}]))
+    probes.append(
+        (
+            decade,
+            [
+                {**decade, "record_id": 800_001, "dob": "1990-05-06"},
+                {**decade, "record_id": 800_002, "shared_id": "ab123465c"},  # transposed
+                {**decade, "record_id": 800_003, "shared_id": "zz999999z"},
+            ],
+        )
+    )
     for probe, candidates in probes:
         slow = {int(r["unique_id_r"]): r for r in scorer.score_with_splink(probe, candidates)}
         for c in candidates:
@@ -333,7 +348,8 @@ def test_fast_scoring_equals_splink_score_pairs_level_by_level(world: World) -> 
     for name, wanted in (
         ("dob", range(-1, 7)),
         ("given_name", (-1, 0, 2, 3, 4, 5)),
-        ("family_name", (0, 2, 3, 4)),
+        ("family_name", (0, 2, 3, 4, 5)),
+        ("shared_id", (-1, 0, 1, 2)),
         ("location", (-1, 0, 2, 4, 5)),
     ):
         assert {(name, v) for v in wanted} <= levels_seen, name

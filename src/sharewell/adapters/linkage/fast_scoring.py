@@ -67,6 +67,8 @@ def family_name(left: Row, right: Row) -> int:
     if fl is None or fr is None:
         return -1
     if fl == fr:
+        return 5
+    if _eq(fl, right.get("given_name")) and _eq(left.get("given_name"), fr):
         return 4
     jw = _jw(fl, fr)
     if jw >= 0.92:
@@ -108,6 +110,17 @@ def _exact(column: str) -> Callable[[Row, Row], int]:
     return level
 
 
+def shared_id(left: Row, right: Row) -> int:
+    a, b = left.get("shared_id"), right.get("shared_id")
+    if a is None or b is None:
+        return -1
+    if a == b:
+        return 2
+    if jellyfish.damerau_levenshtein_distance(a, b) <= 1:
+        return 1
+    return 0
+
+
 def location(left: Row, right: Row) -> int:
     pl, pr = left.get("postcode"), right.get("postcode")
     tl = _parts(left.get("address_tokens"), " ")
@@ -135,7 +148,7 @@ LEVELS: dict[str, Callable[[Row, Row], int]] = {
     "family_name": family_name,
     "dob": dob,
     "nhs_number": _exact("nhs_number"),
-    "shared_id": _exact("shared_id"),
+    "shared_id": shared_id,
     "sex": _exact("sex"),
     "location": location,
 }

@@ -54,6 +54,10 @@ def comparisons() -> list[Any]:
         comparison_levels=[
             cll.NullLevel("family_name"),
             cll.ExactMatchLevel("family_name", term_frequency_adjustments=True),
+            # As in the given name comparison: a swap is evidence in both name comparisons.
+            cll.ColumnsReversedLevel("family_name", "given_name").configure(
+                label_for_charts="Given and family names swapped"
+            ),
             cll.JaroWinklerLevel("family_name", 0.92),
             cll.ArrayIntersectLevel("family_parts", 1).configure(
                 label_for_charts="Shares part of a hyphenated or double family name"
@@ -131,7 +135,18 @@ def comparisons() -> list[Any]:
         surname,
         dob,
         nhs,
-        cl.ExactMatch("shared_id"),
+        cl.CustomComparison(
+            output_column_name="shared_id",
+            comparison_levels=[
+                cll.NullLevel("shared_id"),
+                cll.ExactMatchLevel("shared_id"),
+                # Shared identifiers are typed by hand: one character wrong or two transposed.
+                cll.DamerauLevenshteinLevel("shared_id", 1).configure(
+                    label_for_charts="One character different"
+                ),
+                cll.ElseLevel(),
+            ],
+        ),
         cl.ExactMatch("sex"),
         location,
     ]
