@@ -20,11 +20,12 @@ _TOKEN = re.compile(r"[a-z0-9]+")
 # Blocking keys: a pair is only scored when it shares one of these (each is indexed in SQL too,
 # so real-time matching finds the same candidates).
 # Each rule is a tuple of (left column, right column) equalities.
+# Surname sound + postcode sector was dropped: on the 100,000-person partnership it blocked 2.1
+# million pairs (a third of all) and was the only rule to find none of the true pairs.
 PREDICTION_BLOCKS: tuple[tuple[tuple[str, str], ...], ...] = (
     (("nhs_number", "nhs_number"),),
     (("shared_id", "shared_id"),),
     (("dob", "dob"),),
-    (("family_phonetic", "family_phonetic"), ("postcode_sector", "postcode_sector")),
     (("family_phonetic", "family_phonetic"), ("given_canonical", "given_canonical")),
     (("given_canonical", "given_canonical"), ("dob_year", "dob_year")),
     (("family_phonetic", "family_phonetic"), ("dob_year", "dob_year")),
