@@ -79,6 +79,8 @@ class Container:
         """The alert dispatcher (this process appends its disclosures to the audit log)."""
         return make_dispatcher(self)
 
+    identity_review: SqlReviewQueue  # pairs the linkage model was unsure about
+
     def close(self) -> None:
         # The sequencer first: it commits what is queued and signs a last tree head.
         self.audit.close()
@@ -181,6 +183,7 @@ def build(settings: Settings, *, check: bool = True) -> Container:
         rag_times=RagTimes(
             settings.mash_red_hours, settings.mash_amber_hours, settings.mash_green_hours
         ),
+        identity_review=SqlReviewQueue(engine),
     )
 
 

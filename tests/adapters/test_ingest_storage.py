@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
-from sharewell.adapters.db.identity import SqlSourceRecords
+from sharewell.adapters.db.identity import SqlPeople, SqlSourceRecords
 from sharewell.adapters.db.repositories import SqlOrganisations
 from sharewell.adapters.db.tables import FactRow, SourceRecordRow
 from sharewell.adapters.db.tables_identity import (
@@ -17,6 +17,7 @@ from sharewell.adapters.db.tables_identity import (
 )
 from sharewell.adapters.ingest.files import FileRows
 from sharewell.domain.errors import NotFound, ValidationError
+from sharewell.domain.identity import PersonEvent, PersonEventKind
 from sharewell.domain.organisations import Organisation
 from sharewell.domain.vocabulary import OrganisationKind
 from sharewell.services.ingest import ColumnMapping, FactMapping, ingest_facts, ingest_people
@@ -270,3 +271,61 @@ def test_bulk_loaded_records_get_match_records_once(
     assert rows["bill"]["postcode_sector"] == "AY1 2"
     assert rows["ann"]["sex"] is None
     assert [v["version"] for v in store.versions("POL", "b1")] == [1]
+
+
+def test_candidates_share_a_blocking_key_best_first_on_both_databases(
+    store: SqlSourceRecords, tmp_path: Path
+) -> None:
+    people = HEADER + (
+        "c1,Jane,Smith,14/03/1987,F,,1 High Street,AY1 2AB\n"  # same person, other record
+        "c2,Janet,Smith,02/02/1950,F,,9 Far Lane,AY9 9ZZ\n"  # same surname sound only
+        "c3,Bob,Jones,14/03/1987,M,,5 Hill Road,AY5 5AA\n"  # same date of birth only
+        "c4,Zed,Quill,01/01/2001,M,,7 Nowhere,AY7 7ZZ\n"  # nothing shared
+    )
+    ingest_people(store, FileRows(_write(tmp_path, people + GOOD)), MAPPING, org_code="POL")
+    with store._engine.connect() as conn:
+        ids = dict(conn.execute(select(SourceRecordRow.local_id, SourceRecordRow.id)).all())
+    probe = store.match_row(ids["p1"])
+    assert probe is not None and probe["family_name"] == "smith"
+    found = [c["record_id"] for c in store.candidates(probe)]
+    assert found[0] == ids["c1"]  # shares the most keys
+    assert set(found) == {ids["c1"], ids["c3"]}  # c2: sound alone blocks nothing; c4: nothing
+    assert ids["p1"] not in found
+    assert [c["record_id"] for c in store.candidates(probe, limit=1)] == [ids["c1"]]
+    assert store.candidates({"record_id": None, "dob": None}) == []
+    assert store.match_row(999_999) is None
+
+
+def test_people_register_bulk_writes_links_people_and_events_on_both_databases(
+    store: SqlSourceRecords, engine: Engine, tmp_path: Path
+) -> None:
+    ingest_people(store, FileRows(_write(tmp_path, HEADER + GOOD)), MAPPING, org_code="POL")
+    with engine.connect() as conn:
+        ids = dict(conn.execute(select(SourceRecordRow.local_id, SourceRecordRow.id)).all())
+    people = SqlPeople(engine)
+    people.apply(
+        links={ids["p1"]: "P-a", ids["p2"]: "P-b"},
+        created=["P-a", "P-b"],
+        merged_into={},
+        events=[
+            PersonEvent(PersonEventKind.CREATED, "P-a"),
+            PersonEvent(PersonEventKind.CREATED, "P-b"),
+        ],
+        method="batch",
+        probabilities={ids["p2"]: 0.97},
+    )
+    assert people.links() == {ids["p1"]: "P-a", ids["p2"]: "P-b"}
+    assert people.records_of("P-b")[0]["match_probability"] == pytest.approx(0.97)
+    # A later run merges P-b into P-a: the changed link is replaced, the history kept.
+    people.apply(
+        links={ids["p1"]: "P-a", ids["p2"]: "P-a"},
+        created=[],
+        merged_into={"P-b": "P-a"},
+        events=[PersonEvent(PersonEventKind.MERGED, "P-a", ("P-b",), "merged")],
+        method="batch",
+        probabilities={},
+    )
+    assert people.links() == {ids["p1"]: "P-a", ids["p2"]: "P-a"}
+    assert people.merged_into() == {"P-b": "P-a"}
+    assert [e["kind"] for e in people.events_of("P-b")] == ["created", "merged"]
+    assert people.events_of("P-a")[-1]["other_ids"] == ["P-b"]

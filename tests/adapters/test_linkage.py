@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
@@ -17,6 +18,7 @@ from sharewell.adapters.db.migrate import upgrade
 from sharewell.adapters.db.repositories import SqlOrganisations
 from sharewell.adapters.db.tables import SourceRecordRow
 from sharewell.adapters.ingest.files import FileRows
+from sharewell.adapters.linkage import fast_scoring
 from sharewell.bootstrap import Identity, build_identity
 from sharewell.config import Settings
 from sharewell.domain import nhs_numbers
@@ -259,6 +261,98 @@ def test_realtime_scoring_matches_splink_score_pairs(world: World) -> None:
         for r in scorer.score_with_splink(probe, candidates)
     }
     assert fast == slow
+
+
+def _variants(row: dict[str, Any]) -> list[dict[str, Any]]:
+    """Copies of a match record with each kind of difference the comparison levels tell apart."""
+    dob = str(row["dob"])
+    out = []
+
+    def change(n: int, **values: Any) -> None:
+        out.append({**row, **values, "record_id": 900_000 + n})
+
+    change(1, dob=f"{dob[:4]}-{dob[8:10]}-{dob[5:7]}")  # day and month swapped
+    change(2, dob=f"{int(dob[:4]) + 1}{dob[4:]}")  # year off by one
+    change(3, dob=dob[:8] + ("1" if dob[8] != "1" else "2") + dob[9])  # one digit
+    change(4, dob=dob[:7])  # partial date
+    change(5, dob=f"{int(dob[:4]) - 30}{dob[4:]}")  # a generation apart
+    change(6, dob=None, sex=None, given_name=None)
+    change(  # swapped names
+        7,
+        given_name=row["family_name"],
+        given_canonical=row["family_name"],
+        family_name=row["given_name"],
+    )
+    change(8, family_name=f"{row['family_name']}-smythe", given_name="zzyzx")  # hyphenated
+    change(9, family_name=str(row["family_name"])[:-1] + "q")  # Jaro-Winkler
+    change(10, postcode=None, postcode_sector=None, postcode_district=None)
+    change(11, address_tokens=None)
+    change(12, postcode="ZZ9 9ZZ", postcode_sector="ZZ9 9", postcode_district="ZZ9")
+    change(13, address_tokens="1 nowhere street", postcode=None)
+    change(14, nhs_number="9434765919", shared_id="x1")
+    change(15, given_name="bill", given_canonical="william")
+    typo = str(row["given_name"])[:-1] + "q"
+    change(16, given_name=typo, given_canonical=typo)
+    change(17, postcode=None, postcode_sector=None, postcode_district=None, address_tokens=None)
+    return out
+
+
+def test_fast_scoring_equals_splink_score_pairs_level_by_level(world: World) -> None:
+    """The real-time scorer's levels and weights are Splink's, on every pair from a few probes
+    to every record and on crafted pairs that reach each comparison level."""
+    scorer = world.identity.linkage.scorer()
+    records = world.identity.records
+    ids = sorted(world.record_ids().values())
+    rows = [r for r in (records.match_row(i) for i in ids) if r is not None]
+    checked = 0
+    levels_seen: set[tuple[str, int]] = set()
+    # Years a digit apart are "one digit different"; 1989 and 1990 are only a year apart.
+    decade = {
+        **rows[0],
+        "record_id": 800_000,
+        "dob": "1989-05-06",
+        "dob_year": 1989,
+        "shared_id": "ab123456c",
+    }
+    probes = [
+        (p, [r for r in rows if r["record_id"] != p["record_id"]] + _variants(p))
+        for p in rows[:: max(1, len(rows) // 6)]
+    ]
+    probes.append(
+        (
+            decade,
+            [
+                {**decade, "record_id": 800_001, "dob": "1990-05-06"},
+                {**decade, "record_id": 800_002, "shared_id": "ab123465c"},  # transposed
+                {**decade, "record_id": 800_003, "shared_id": "zz999999z"},
+            ],
+        )
+    )
+    for probe, candidates in probes:
+        slow = {int(r["unique_id_r"]): r for r in scorer.score_with_splink(probe, candidates)}
+        for c in candidates:
+            fast = scorer._weights.score(probe, c)
+            reference = slow[int(c["record_id"])]
+            for name in fast_scoring.LEVELS:
+                assert fast[f"gamma_{name}"] == reference[f"gamma_{name}"], (name, c)
+                levels_seen.add((name, int(reference[f"gamma_{name}"])))
+                tf = float(reference.get(f"mw_tf_adj_{name}") or 0.0)
+                assert fast[f"mw_tf_adj_{name}"] == pytest.approx(tf, abs=1e-9), name
+            assert fast["match_weight"] == pytest.approx(reference["match_weight"], abs=1e-9)
+            assert fast["match_probability"] == pytest.approx(
+                reference["match_probability"], abs=1e-12
+            )
+            checked += 1
+    assert checked > 500
+    # The levels of each comparison that the pairs reached (Jaro-Winkler 0.8-0.92 may not be).
+    for name, wanted in (
+        ("dob", range(-1, 7)),
+        ("given_name", (-1, 0, 2, 3, 4, 5)),
+        ("family_name", (0, 2, 3, 4, 5)),
+        ("shared_id", (-1, 0, 1, 2)),
+        ("location", (-1, 0, 2, 4, 5)),
+    ):
+        assert {(name, v) for v in wanted} <= levels_seen, name
 
 
 def test_new_record_is_matched_on_arrival(world: World) -> None:

@@ -28,6 +28,7 @@ class AuditKind(StrEnum):
     CITIZEN_SIGN_IN = "citizen_sign_in"
     CITIZEN_VIEW = "citizen_view"
     CITIZEN_REQUEST = "citizen_request"
+    IDENTITY_REVIEW = "identity_review"
 
 
 @dataclass(frozen=True, slots=True)

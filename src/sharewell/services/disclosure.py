@@ -21,11 +21,16 @@ from typing import Protocol
 from sharewell.domain.access import AccessDecision, AccessRequest, Decision, Reason, explain
 from sharewell.domain.audit import AuditEvent, AuditKind
 from sharewell.domain.citizens import CitizenActor
-from sharewell.domain.errors import NotFound, StorageUnavailable, ValidationError
+from sharewell.domain.errors import (
+    NotFound,
+    PermissionDenied,
+    StorageUnavailable,
+    ValidationError,
+)
 from sharewell.domain.risk import Assessment, EvidenceItem, VisibleRisk
 from sharewell.domain.sharing import SharingGrant
 from sharewell.domain.times import utcnow
-from sharewell.domain.vocabulary import DataCategory, Purpose
+from sharewell.domain.vocabulary import DataCategory, Purpose, Role
 from sharewell.services.alerts import AlertDisclosure
 from sharewell.services.governance import Actor
 from sharewell.services.ports import AuditLog
@@ -59,6 +64,7 @@ class IdentityRecord:
     sex: str
     nhs_number: str | None
     postcode: str | None
+    address: str | None = None  # read only for identity review (DisclosureGate.identity_review)
 
     @property
     def ref(self) -> SourceRef:
@@ -98,6 +104,11 @@ class PersonDirectory(Protocol):
 
     def household_of(self, person_id: str) -> Sequence[str]:
         """Other people recorded at the same address as this person."""
+        ...
+
+    def records_by_id(self, record_ids: Sequence[int]) -> Sequence[IdentityRecord]:
+        """Source records by their ids, with addresses, in the order asked (unknown ids left
+        out): for identity review of a pair the linkage model was unsure about."""
         ...
 
 
@@ -968,6 +979,38 @@ class DisclosureGate:
         return AlertDisclosure(
             permitted, shown if permitted else {}, reasons, found.agreement if found else None
         )
+
+    # --- Identity review (issue 4 item 5): the two records of a pair the model was unsure of --
+
+    def identity_review(
+        self, *, actor: Actor, pair_id: int, record_ids: Sequence[int], at: datetime | None = None
+    ) -> list[IdentityRecord]:
+        """Both records of a review pair side by side, for an information governance lead of an
+        organisation that holds one of them (the caller checks both) to decide whether they are
+        one person. Only identity details are read; the access is audited before it is shown."""
+        at = at or utcnow()
+        if actor.role is not Role.IG_LEAD:
+            raise PermissionDenied("Only an information governance lead reviews identity pairs")
+        records = list(self._directory.records_by_id(record_ids))
+        if actor.org not in {r.org_code for r in records}:
+            records = []
+        self._append(
+            AuditEvent(
+                AuditKind.DISCLOSURE,
+                at,
+                actor.id,
+                actor.org,
+                purpose="identity_review",
+                outcome="identity" if records else "not_found",
+                refs={
+                    "review_pair": str(pair_id),
+                    "records": ",".join(f"{r.org_code}/{r.local_id}" for r in records),
+                },
+            )
+        )
+        if not records:
+            raise NotFound("There is no such review pair awaiting you", field="pair")
+        return records
 
 
 def _item(view: FactView) -> DisclosedItem:

@@ -5,11 +5,18 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
-from sharewell.domain.errors import NotFound, ValidationError
+from sharewell.domain.audit import AuditEvent, AuditKind
+from sharewell.domain.errors import NotFound, PermissionDenied, ValidationError
 from sharewell.domain.identity import PersonEvent, PersonEventKind, assign_stable_ids, resolve
+from sharewell.domain.times import utcnow
+from sharewell.domain.vocabulary import Role
+from sharewell.services.disclosure import DisclosureGate, IdentityRecord
+from sharewell.services.governance import Actor
 from sharewell.services.identity_ports import LinkageEngine, PeopleRegister, ReviewQueue, ScoredPair
+from sharewell.services.ports import AuditLog
 
 DEFAULT_THRESHOLD = 0.95
 DEFAULT_REVIEW_LOWER = 0.5
@@ -223,3 +230,149 @@ def explain_person(engine: LinkageEngine, people: PeopleRegister, person_id: str
 def export_links(people: PeopleRegister) -> Iterator[tuple[str, str, str]]:
     """(org_code, local_id, person_id) for every source record."""
     return people.export_rows()
+
+
+# --- The review queue for information governance leads (pages and API) -------------------------
+
+COMPARISON_NAMES = {
+    "prior": "Starting point",
+    "given_name": "Given name",
+    "family_name": "Family name",
+    "dob": "Date of birth",
+    "nhs_number": "NHS number",
+    "shared_id": "Shared identifier",
+    "sex": "Sex",
+    "location": "Postcode and address",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class WaterfallStep:
+    """One comparison's part in a pair's score: its level and the match weight it added."""
+
+    comparison: str
+    name: str
+    level: str
+    match_weight: float
+
+    @property
+    def effect(self) -> str:
+        if self.comparison == "prior":
+            return "starting point"
+        if self.match_weight > 0:
+            return "agrees"
+        if self.match_weight < 0:
+            return "disagrees"
+        return "no evidence"
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewPairView:
+    """A pair for a reviewer: both records side by side and the match-weight waterfall."""
+
+    id: int
+    match_probability: float
+    match_weight: float
+    status: str  # pending | match | non_match
+    decided_by: str | None
+    records: tuple[IdentityRecord, ...]
+    waterfall: tuple[WaterfallStep, ...]
+
+
+def _must_be_ig_lead(actor: Actor) -> str:
+    if actor.role is not Role.IG_LEAD or not actor.org:
+        raise PermissionDenied("Only an information governance lead reviews identity pairs")
+    return actor.org
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def identity_review_queue(
+    review: ReviewQueue, *, actor: Actor, limit: int = 50
+) -> list[dict[str, Any]]:
+    """Pairs awaiting review one of whose records the lead's organisation holds, most likely
+    matches first: ids, organisations and scores only (no names)."""
+    org = _must_be_ig_lead(actor)
+    return [
+        {
+            "id": int(r["id"]),
+            "match_probability": float(r["match_probability"]),
+            "match_weight": float(r["match_weight"]),
+            "org_l": r["org_l"],
+            "org_r": r["org_r"],
+            # Stored as UTC; SQLite gives it back without its zone.
+            "created_at": _utc(r["created_at"]),
+        }
+        for r in review.pending(limit, org_code=org)
+    ]
+
+
+def open_review_pair(
+    review: ReviewQueue,
+    gate: DisclosureGate,
+    *,
+    actor: Actor,
+    pair_id: int,
+    at: datetime | None = None,
+) -> ReviewPairView:
+    """One pair in the lead's queue: the records come through the disclosure gate (audited)."""
+    org = _must_be_ig_lead(actor)
+    found = review.get(pair_id) if review.involves(pair_id, org) else None
+    if found is None:
+        raise NotFound("There is no such review pair awaiting you", field="pair")
+    records = gate.identity_review(
+        actor=actor,
+        pair_id=pair_id,
+        record_ids=[int(found["record_l"]), int(found["record_r"])],
+        at=at,
+    )
+    steps = tuple(
+        WaterfallStep(
+            comparison=str(step["comparison"]),
+            name=COMPARISON_NAMES.get(str(step["comparison"]), str(step["comparison"])),
+            level=str(step.get("level", "")),
+            match_weight=float(step.get("match_weight") or 0.0),
+        )
+        for step in found.get("waterfall") or ()
+    )
+    return ReviewPairView(
+        id=pair_id,
+        match_probability=float(found["match_probability"]),
+        match_weight=float(found["match_weight"]),
+        status=str(found["status"]),
+        decided_by=found.get("decided_by"),
+        records=tuple(records),
+        waterfall=steps,
+    )
+
+
+def decide_identity_review(
+    review: ReviewQueue,
+    audit: AuditLog,
+    *,
+    actor: Actor,
+    pair_id: int,
+    is_match: bool,
+    at: datetime | None = None,
+) -> None:
+    """A lead's decision on a pair in their queue: kept, audited, and it overrides the model in
+    every later batch run and match on arrival."""
+    org = _must_be_ig_lead(actor)
+    if not review.involves(pair_id, org):
+        raise NotFound("There is no such review pair awaiting you", field="pair")
+    # Logged first: no decision is kept that the log does not hold.
+    audit.append(
+        AuditEvent(
+            AuditKind.IDENTITY_REVIEW,
+            at or utcnow(),
+            actor.id,
+            actor.org,
+            outcome="match" if is_match else "non_match",
+            refs={"review_pair": str(pair_id)},
+        )
+    )
+    decide_review(review, pair_id, is_match=is_match, actor=actor.id)

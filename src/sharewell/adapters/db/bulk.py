@@ -67,11 +67,22 @@ def bulk_insert(
     sql = f'INSERT INTO "{table.name}" ({cols}) VALUES ({placeholders})'
     cursor = raw.cursor()
     batch: list[Sequence[Any]] = []
+    # A load often stamps every row with one time: format each distinct time once.
+    # (Keyed with the offset too: equal instants in two zones are written differently.)
+    times: dict[tuple[datetime, Any], str] = {}
     for row in rows:
         if convert:
             values = list(row)
             for i in convert:
-                values[i] = _sqlite_value(values[i])
+                value = values[i]
+                if type(value) is datetime:
+                    key = (value, value.utcoffset())
+                    text = times.get(key)
+                    if text is None:
+                        text = times[key] = _sqlite_value(value)
+                    values[i] = text
+                else:
+                    values[i] = _sqlite_value(value)
             batch.append(values)
         else:
             batch.append(row)

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, insert, select, union_all, update
+from sqlalchemy import Engine, delete, func, insert, or_, select, update
 
 from sharewell.adapters.db.bulk import bulk_insert
 from sharewell.adapters.db.tables import FactRow, OrganisationRow, SourceRecordRow
@@ -113,6 +113,7 @@ class SqlSourceRecords:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._sql_cache: dict[Any, str] = {}  # real-time lookups' SQL, by shape
 
     def organisation_exists(self, org_code: str) -> bool:
         with self._engine.connect() as conn:
@@ -335,15 +336,40 @@ class SqlSourceRecords:
             for row in result:
                 yield tuple(row)
 
+    def _placeholder(self, index: int) -> str:
+        style = self._engine.dialect.paramstyle
+        if style == "qmark":
+            return "?"
+        if style == "numeric":
+            return f":{index + 1}"
+        if style == "named":
+            return f":p{index}"
+        if style == "pyformat":
+            return f"%(p{index})s"
+        return "%s"
+
+    def _params(self, values: Sequence[Any]) -> Any:
+        if self._engine.dialect.paramstyle in ("named", "pyformat"):
+            return {f"p{i}": v for i, v in enumerate(values)}
+        return tuple(values)
+
+    def _raw(self, sql: str, values: Sequence[Any]) -> list[dict[str, Any]]:
+        """Run SQL written once per shape straight on the driver: real-time matching runs
+        these on every arrival, where building and compiling SQLAlchemy queries costs more
+        than the indexed lookups themselves."""
+        with self._engine.connect() as conn:
+            cursor = conn.exec_driver_sql(sql, self._params(values))
+            names = [d[0] for d in cursor.cursor.description or ()]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
     def match_row(self, record_id: int) -> dict[str, Any] | None:
         """One match record by its source record id."""
-        with self._engine.connect() as conn:
-            row = (
-                conn.execute(select(MatchRecordRow).where(MatchRecordRow.record_id == record_id))
-                .mappings()
-                .first()
-            )
-        return dict(row) if row else None
+        sql = self._sql_cache.get("match_row")
+        if sql is None:
+            sql = f"SELECT * FROM match_records WHERE record_id = {self._placeholder(0)}"
+            self._sql_cache["match_row"] = sql
+        rows = self._raw(sql, [record_id])
+        return rows[0] if rows else None
 
     def candidates(
         self,
@@ -354,37 +380,67 @@ class SqlSourceRecords:
     ) -> list[dict[str, Any]]:
         """Stored match records sharing a blocking key with `probe` (each rule an indexed lookup).
 
-        Broad rules (birth year with one name, first letters of the names) return at most
-        `per_broad_rule` records each, so a common name does not flood the scorer; when there
-        are more than `limit`, those sharing the most keys with the probe are kept.
+        Broad rules (birth year with one name) return at most `per_broad_rule` records each, so
+        a common name does not flood the scorer; when there are more than `limit`, those
+        sharing the most keys with the probe are kept. One round trip: the SQL is written once
+        for each combination of keys the probe has.
         """
-        t = MatchRecordRow
-        parts = []
+        rules = []
+        values: list[Any] = []
         for rule in PREDICTION_BLOCKS:
-            values = [probe.get(probe_column) for probe_column, _ in rule]
-            if any(v is None or v == "" for v in values):
+            rule_values = [probe.get(probe_column) for probe_column, _ in rule]
+            if any(v is None or v == "" for v in rule_values):
                 continue
-            query = select(t.record_id).where(
-                *(getattr(t, column) == v for (_, column), v in zip(rule, values, strict=True))
-            )
-            if probe.get("record_id") is not None:
-                query = query.where(t.record_id != probe["record_id"])
-            query = query.limit(per_broad_rule if rule in BROAD_BLOCKS else per_rule)
-            parts.append(select(query.subquery().c.record_id))
-        if not parts:
+            rules.append(rule)
+            values.extend(rule_values)
+        if not rules:
             return []
-        # Records sharing more blocking keys with the probe come first when the list is cut.
-        hits = union_all(*parts).subquery()
-        ranked = (
-            select(hits.c.record_id)
-            .group_by(hits.c.record_id)
-            .order_by(func.count().desc(), hits.c.record_id)
-            .limit(limit)
+        exclude = probe.get("record_id")
+        key = (tuple(PREDICTION_BLOCKS.index(r) for r in rules), exclude is not None, limit)
+        sql = self._sql_cache.get(key)
+        if sql is None:
+            sql = self._candidates_sql(rules, exclude is not None, limit, per_broad_rule, per_rule)
+            self._sql_cache[key] = sql
+        params: list[Any] = []
+        at = 0
+        for rule in rules:
+            params.extend(values[at : at + len(rule)])
+            at += len(rule)
+            if exclude is not None:
+                params.append(exclude)
+        return self._raw(sql, params)
+
+    def _candidates_sql(
+        self,
+        rules: Sequence[tuple[tuple[str, str], ...]],
+        exclude: bool,
+        limit: int,
+        per_broad_rule: int,
+        per_rule: int,
+    ) -> str:
+        parts: list[str] = []
+        index = 0
+        for rule in rules:
+            conditions = []
+            for _, column in rule:
+                conditions.append(f"{column} = {self._placeholder(index)}")
+                index += 1
+            if exclude:
+                conditions.append(f"record_id <> {self._placeholder(index)}")
+                index += 1
+            cap = per_broad_rule if rule in BROAD_BLOCKS else per_rule
+            parts.append(
+                "SELECT record_id FROM (SELECT record_id FROM match_records WHERE "
+                + " AND ".join(conditions)
+                + f" LIMIT {int(cap)}) AS r{len(parts)}"
+            )
+        return (
+            "SELECT m.* FROM (SELECT record_id, count(*) AS hits FROM ("
+            + " UNION ALL ".join(parts)
+            + ") AS found GROUP BY record_id ORDER BY count(*) DESC, record_id"
+            + f" LIMIT {int(limit)}) AS best JOIN match_records m ON m.record_id = best.record_id"
+            " ORDER BY best.hits DESC, best.record_id"
         )
-        with self._engine.connect() as conn:
-            ids = list(conn.execute(ranked).scalars())
-            found = conn.execute(select(t).where(t.record_id.in_(ids))).mappings()
-            return [dict(r) for r in found]
 
 
 class SqlPeople:
@@ -435,59 +491,36 @@ class SqlPeople:
         now = utcnow()
         current = self.links()
         changed = [(r, p) for r, p in links.items() if current.get(r) != p]
+        # COPY on PostgreSQL, one prepared executemany on SQLite: a first batch run writes a
+        # row per person, per record and per event.
         with self._engine.begin() as conn:
-            if created:
-                for chunk in _chunks(list(created), 5_000):
-                    conn.execute(
-                        insert(PersonRow),
-                        [
-                            {
-                                "id": p,
-                                "status": "active",
-                                "merged_into": None,
-                                "created_at": now,
-                                "updated_at": now,
-                            }
-                            for p in chunk
-                        ],
-                    )
+            bulk_insert(
+                conn,
+                PersonRow.__table__,  # type: ignore[arg-type]
+                ("id", "status", "merged_into", "created_at", "updated_at"),
+                ((p, "active", None, now, now) for p in created),
+            )
             for old, new in merged_into.items():
                 conn.execute(
                     update(PersonRow)
                     .where(PersonRow.id == old)
                     .values(status="merged", merged_into=new, updated_at=now)
                 )
-            for chunk in _chunks([r for r, _ in changed], 5_000):
-                conn.execute(delete(PersonLinkRow).where(PersonLinkRow.record_id.in_(chunk)))
-            for chunk in _chunks(changed, 5_000):
-                conn.execute(
-                    insert(PersonLinkRow),
-                    [
-                        {
-                            "record_id": r,
-                            "person_id": p,
-                            "method": method,
-                            "match_probability": probabilities.get(r),
-                            "linked_at": now,
-                        }
-                        for r, p in chunk
-                    ],
-                )
-            if events:
-                for chunk in _chunks(list(events), 5_000):
-                    conn.execute(
-                        insert(PersonEventRow),
-                        [
-                            {
-                                "kind": e.kind.value,
-                                "person_id": e.person_id,
-                                "other_ids": list(e.other_ids),
-                                "detail": e.detail,
-                                "at": now,
-                            }
-                            for e in chunk
-                        ],
-                    )
+            if current:
+                for chunk in _chunks([r for r, _ in changed], 5_000):
+                    conn.execute(delete(PersonLinkRow).where(PersonLinkRow.record_id.in_(chunk)))
+            bulk_insert(
+                conn,
+                PersonLinkRow.__table__,  # type: ignore[arg-type]
+                ("record_id", "person_id", "method", "match_probability", "linked_at"),
+                ((r, p, method, probabilities.get(r), now) for r, p in changed),
+            )
+            bulk_insert(
+                conn,
+                PersonEventRow.__table__,  # type: ignore[arg-type]
+                ("kind", "person_id", "other_ids", "detail", "at"),
+                ((e.kind.value, e.person_id, list(e.other_ids), e.detail, now) for e in events),
+            )
 
     def record_ids(self) -> list[int]:
         with self._engine.connect() as conn:
@@ -562,15 +595,45 @@ class SqlReviewQueue:
                 conn.execute(insert(ReviewPairRow), list(chunk))
         return len(fresh)
 
-    def pending(self, limit: int) -> list[dict[str, Any]]:
+    def pending(self, limit: int, *, org_code: str | None = None) -> list[dict[str, Any]]:
+        query = select(ReviewPairRow).where(ReviewPairRow.status == "pending")
+        if org_code is not None:
+            query = query.where(self._involves(org_code))
         with self._engine.connect() as conn:
             rows = conn.execute(
-                select(ReviewPairRow)
-                .where(ReviewPairRow.status == "pending")
-                .order_by(ReviewPairRow.match_probability.desc(), ReviewPairRow.id)
-                .limit(limit)
+                query.order_by(ReviewPairRow.match_probability.desc(), ReviewPairRow.id).limit(
+                    limit
+                )
             ).mappings()
-            return [dict(r) for r in rows]
+            out = [dict(r) for r in rows]
+            ids = {r[side] for r in out for side in ("record_l", "record_r")}
+            orgs = dict(
+                conn.execute(
+                    select(SourceRecordRow.id, SourceRecordRow.org_code).where(
+                        SourceRecordRow.id.in_(ids)
+                    )
+                ).all()
+            )
+        for row in out:
+            row["org_l"] = orgs.get(row["record_l"], "")
+            row["org_r"] = orgs.get(row["record_r"], "")
+        return out
+
+    @staticmethod
+    def _involves(org_code: str) -> Any:
+        """Pairs one of whose records the organisation holds."""
+        held = select(SourceRecordRow.id).where(SourceRecordRow.org_code == org_code)
+        return or_(ReviewPairRow.record_l.in_(held), ReviewPairRow.record_r.in_(held))
+
+    def involves(self, pair_id: int, org_code: str) -> bool:
+        """Whether the organisation holds one of the pair's records."""
+        with self._engine.connect() as conn:
+            found = conn.execute(
+                select(ReviewPairRow.id).where(
+                    ReviewPairRow.id == pair_id, self._involves(org_code)
+                )
+            ).first()
+        return found is not None
 
     def get(self, pair_id: int) -> dict[str, Any] | None:
         with self._engine.connect() as conn:

@@ -5,7 +5,8 @@ a lightweight table so this module does not depend on that area's ORM classes.""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -105,6 +106,16 @@ class SqlPersonDirectory:
         )
         with self._engine.connect() as conn:
             return [_identity(row) for row in conn.execute(query)]
+
+    def records_by_id(self, record_ids: Sequence[int]) -> list[IdentityRecord]:
+        query = select(SourceRecordRow.id, SourceRecordRow.address, *_RECORD).where(
+            SourceRecordRow.id.in_(list(record_ids))
+        )
+        with self._engine.connect() as conn:
+            found = {
+                row.id: replace(_identity(row), address=row.address) for row in conn.execute(query)
+            }
+        return [found[i] for i in record_ids if i in found]
 
     def household_of(self, person_id: str) -> list[str]:
         mine = (

@@ -56,6 +56,7 @@ class MatchRecordRow(Base):
         Index("ix_match_records_given_year", "given_canonical", "dob_year"),
         Index("ix_match_records_family_year", "family_phonetic", "dob_year"),
         Index("ix_match_records_postcode_given", "postcode", "given_canonical"),
+        Index("ix_match_records_postcode_surname", "postcode", "family_phonetic"),
         Index("ix_match_records_swapped", "given_name", "family_name"),
     )
     record_id: Mapped[int] = mapped_column(ForeignKey("source_records.id"), primary_key=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import threading
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -17,6 +16,7 @@ from splink.clustering import cluster_pairwise_predictions_at_threshold
 
 from sharewell.adapters.db.identity import SqlSourceRecords
 from sharewell.adapters.linkage import model
+from sharewell.adapters.linkage.fast_scoring import WeightTable
 from sharewell.domain.errors import NotFound
 from sharewell.services.identity_ports import BatchLinkResult, ScoredPair
 
@@ -314,8 +314,6 @@ class _RealtimeScorer:
             json.loads(tf_file.read_text(encoding="utf-8")) if tf_file.exists() else {}
         )
         self._db_api = DuckDBAPI()
-        self._prepared = False
-        self._lock = threading.Lock()
         seed = model.input_rows_from_dicts([{"record_id": 0}])
         sdf = self._db_api.register(seed, table_name="realtime_seed")
         self._linker = Linker(sdf, self._json, log_level=None)
@@ -329,6 +327,8 @@ class _RealtimeScorer:
             )
             registered = self._db_api.register(tf_table, table_name=f"tf_lookup_{column}")
             self._linker.table_management.register_term_frequency_lookup(registered, column)
+        # The loaded model's own level weights, for scoring without a SQL round trip.
+        self._weights = WeightTable(self._linker, self._tf)
 
     def _with_tf(self, rows: Sequence[Mapping[str, Any]]) -> pa.Table:
         table = model.input_rows_from_dicts([dict(r) for r in rows])
@@ -340,31 +340,6 @@ class _RealtimeScorer:
                 pa.array([lookup.get(v) if v is not None else None for v in values], pa.float64()),
             )
         return table
-
-    def _prepare(self) -> None:
-        """Have Splink write its score_pairs SQL once, then keep it as a prepared statement.
-
-        Splink builds and plans that SQL on every score_pairs call (about 0.1 s); the SQL only
-        depends on the model, so it is prepared once and run on each new record's candidates.
-        """
-        seed = self._with_tf([{"record_id": 0}])
-        left = self._db_api.register(seed)
-        right = self._db_api.register(seed)
-        result = self._linker.inference.score_pairs(left, right)
-        sql = result.sql_used_to_create
-        assert sql is not None
-        result.drop_table_from_database_and_remove_from_cache()
-        sql = sql.replace(left.physical_name, "sharewell_rt_left")
-        sql = sql.replace(right.physical_name, "sharewell_rt_right")
-        left.drop_table_from_database_and_remove_from_cache(force_non_splink_table=True)
-        right.drop_table_from_database_and_remove_from_cache(force_non_splink_table=True)
-        con = self._db_api._con
-        con.register("sharewell_rt_left", seed)
-        con.register("sharewell_rt_right", seed)
-        # One thread: a few hundred rows are scored faster without fanning out.
-        con.execute("SET threads = 1")
-        con.execute("PREPARE sharewell_score AS " + sql)
-        self._prepared = True
 
     def score_with_splink(
         self, probe: Mapping[str, Any], candidates: Sequence[Mapping[str, Any]]
@@ -386,18 +361,11 @@ class _RealtimeScorer:
         *,
         with_waterfall: bool = False,
     ) -> list[ScoredPair]:
-        """Candidates scored against the probe with the model's Splink SQL, best first."""
+        """Candidates scored against the probe with the loaded model's weights, best first
+        (`fast_scoring`; equal to Splink's `score_pairs`, which `score_with_splink` runs)."""
         if not candidates:
             return []
-        if not self._prepared:
-            self._prepare()
-        con = self._db_api._con
-        with self._lock:
-            con.register("sharewell_rt_left", self._with_tf([probe]))
-            con.register("sharewell_rt_right", self._with_tf(candidates))
-            cursor = con.execute("EXECUTE sharewell_score")
-            names = [d[0] for d in cursor.description or ()]
-            rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+        rows = self._weights.score_all(probe, candidates)
         pairs = [
             ScoredPair(
                 int(row["unique_id_l"]),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -20,11 +20,12 @@ _TOKEN = re.compile(r"[a-z0-9]+")
 # Blocking keys: a pair is only scored when it shares one of these (each is indexed in SQL too,
 # so real-time matching finds the same candidates).
 # Each rule is a tuple of (left column, right column) equalities.
+# Surname sound + postcode sector was dropped: on the 100,000-person partnership it blocked 2.1
+# million pairs (a third of all) and was the only rule to find none of the true pairs.
 PREDICTION_BLOCKS: tuple[tuple[tuple[str, str], ...], ...] = (
     (("nhs_number", "nhs_number"),),
     (("shared_id", "shared_id"),),
     (("dob", "dob"),),
-    (("family_phonetic", "family_phonetic"), ("postcode_sector", "postcode_sector")),
     (("family_phonetic", "family_phonetic"), ("given_canonical", "given_canonical")),
     (("given_canonical", "given_canonical"), ("dob_year", "dob_year")),
     (("family_phonetic", "family_phonetic"), ("dob_year", "dob_year")),
@@ -82,6 +83,7 @@ def nicknames() -> dict[str, str]:
     return canon
 
 
+@lru_cache(maxsize=100_000)
 def canonical_forename(key: str | None) -> str | None:
     """The nickname group of a folded forename's first word ("bill" -> "william")."""
     if not key:
@@ -90,6 +92,7 @@ def canonical_forename(key: str | None) -> str | None:
     return nicknames().get(first, first)
 
 
+@lru_cache(maxsize=100_000)
 def phonetic(key: str | None) -> str | None:
     """A sounds-alike key of a folded surname (Metaphone), for blocking."""
     if not key:
@@ -109,12 +112,16 @@ def address_tokens(address: str | None, postcode: str | None) -> str | None:
     return " ".join(tokens)[:300] or None
 
 
+# Names repeat across a partnership's records: fold each distinct one once in a bulk load.
+_fold = lru_cache(maxsize=100_000)(match_key)
+
+
 def match_row(
     record_id: int, record: SourceRecord, content_hash: str, shared_id: str | None
 ) -> dict[str, Any]:
     """The match_records row for a stored source record."""
-    given = match_key(record.given_name)
-    family = match_key(record.family_name)
+    given = _fold(record.given_name)
+    family = _fold(record.family_name)
     postcode = record.postcode
     uk = bool(postcode and _UK_POSTCODE.match(postcode))
     nhs = (
@@ -126,7 +133,7 @@ def match_row(
         "content_hash": content_hash,
         "given_name": given,
         "given_canonical": canonical_forename(given),
-        "middle_names": match_key(record.middle_names),
+        "middle_names": _fold(record.middle_names),
         "family_name": family,
         "family_phonetic": phonetic(family),
         "dob": record.date_of_birth.isoformat() if record.date_of_birth else None,

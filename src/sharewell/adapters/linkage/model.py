@@ -54,6 +54,10 @@ def comparisons() -> list[Any]:
         comparison_levels=[
             cll.NullLevel("family_name"),
             cll.ExactMatchLevel("family_name", term_frequency_adjustments=True),
+            # As in the given name comparison: a swap is evidence in both name comparisons.
+            cll.ColumnsReversedLevel("family_name", "given_name").configure(
+                label_for_charts="Given and family names swapped"
+            ),
             cll.JaroWinklerLevel("family_name", 0.92),
             cll.ArrayIntersectLevel("family_parts", 1).configure(
                 label_for_charts="Shares part of a hyphenated or double family name"
@@ -131,7 +135,18 @@ def comparisons() -> list[Any]:
         surname,
         dob,
         nhs,
-        cl.ExactMatch("shared_id"),
+        cl.CustomComparison(
+            output_column_name="shared_id",
+            comparison_levels=[
+                cll.NullLevel("shared_id"),
+                cll.ExactMatchLevel("shared_id"),
+                # Shared identifiers are typed by hand: one character wrong or two transposed.
+                cll.DamerauLevenshteinLevel("shared_id", 1).configure(
+                    label_for_charts="One character different"
+                ),
+                cll.ElseLevel(),
+            ],
+        ),
         cl.ExactMatch("sex"),
         location,
     ]
@@ -170,20 +185,27 @@ EM_BLOCKS = (
 )
 
 
-def _split(text: str | None, pattern: str) -> list[str] | None:
+_NAME_PARTS = re.compile(r"[- ]")
+
+
+def _split(text: str | None, pattern: re.Pattern[str]) -> list[str] | None:
     if not text:
         return None
-    parts = [p for p in re.split(pattern, text) if p]
+    parts = [p for p in pattern.split(text) if p]
+    return parts or None
+
+
+def _words(text: str | None) -> list[str] | None:
+    if not text:
+        return None
+    parts = [p for p in text.split(" ") if p]
     return parts or None
 
 
 def to_input_rows(rows: Iterable[Sequence[Any]]) -> pa.Table:
     """Match records (tuples in MATCH_COLUMNS order) as the table Splink reads."""
-    columns: dict[str, list[Any]] = {name: [] for name in MATCH_COLUMNS}
-    for row in rows:
-        for name, value in zip(MATCH_COLUMNS, row, strict=True):
-            columns[name].append(value)
-    return input_table(columns)
+    values = list(zip(*rows, strict=True)) or [() for _ in MATCH_COLUMNS]
+    return input_table({name: list(v) for name, v in zip(MATCH_COLUMNS, values, strict=True)})
 
 
 def input_table(columns: dict[str, list[Any]]) -> pa.Table:
@@ -197,10 +219,10 @@ def input_table(columns: dict[str, list[Any]]) -> pa.Table:
         else:
             data[name] = pa.array(columns[name], pa.string())
     data["family_parts"] = pa.array(
-        [_split(v, r"[- ]") for v in columns["family_name"]], pa.list_(pa.string())
+        [_split(v, _NAME_PARTS) for v in columns["family_name"]], pa.list_(pa.string())
     )
     data["address_tokens"] = pa.array(
-        [_split(v, " ") for v in columns["address_tokens"]], pa.list_(pa.string())
+        [_words(v) for v in columns["address_tokens"]], pa.list_(pa.string())
     )
     return pa.table(data)
 

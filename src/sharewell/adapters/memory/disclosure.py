@@ -35,12 +35,16 @@ class MemoryPersonDirectory:
 
     people: dict[str, list[IdentityRecord]] = field(default_factory=dict)
     households: dict[str, list[str]] = field(default_factory=dict)
+    by_record: dict[int, IdentityRecord] = field(default_factory=dict)
 
     def add(self, person_id: str, record: IdentityRecord) -> None:
         self.people.setdefault(person_id, []).append(record)
 
     def records_of(self, person_id: str) -> list[IdentityRecord]:
         return list(self.people.get(person_id, []))
+
+    def records_by_id(self, record_ids: Sequence[int]) -> list[IdentityRecord]:
+        return [self.by_record[i] for i in record_ids if i in self.by_record]
 
     def household_of(self, person_id: str) -> list[str]:
         for members in self.households.values():

@@ -16,6 +16,7 @@ from sharewell.config import Settings
 from sharewell.domain.times import utcnow
 from sharewell.entrypoints.api.alerts import router as alerts_api
 from sharewell.entrypoints.api.hotspots import router as hotspots_api
+from sharewell.entrypoints.api.identity import router as identity_api
 from sharewell.entrypoints.api.organisations import router as organisations_api
 from sharewell.entrypoints.api.people import router as people_api
 from sharewell.entrypoints.api.risk import people_router as people_risk_api
@@ -26,6 +27,7 @@ from sharewell.entrypoints.web import (
     assets,
     errors,
     hotspot_pages,
+    identity_pages,
     ig_pages,
     mash_pages,
     pages,
@@ -117,6 +119,8 @@ def create_app(
     app.include_router(alert_pages.router)
     app.include_router(mash_pages.router)
     app.include_router(alerts_api)
+    app.include_router(identity_pages.router)
+    app.include_router(identity_api)
 
     @app.get("/api/docs", include_in_schema=False)
     def api_docs(request: Request) -> Response:
