@@ -126,7 +126,7 @@ def build(settings: Settings, *, check: bool = True) -> Container:
             facts=SqlFactReader(engine),
             decide=decide,
             audit=audit,
-            org_names=lambda: {o.code: o.name for o in organisations.list()},
+            org_names=organisations.names,
         ),
         sharing=SqlSharing(engine),
         held_facts=held_facts,

@@ -137,6 +137,21 @@ class FactReader(Protocol):
         """Every field a holder's own practitioners see (the columns, and every detail key)."""
         ...
 
+    def read_many(self, asks: Sequence[FactAsk]) -> Sequence[FactView]:
+        """`read` for each ask, in one go: the asks' facts in the order given, each ask's newest
+        first. Each ask's facts carry only that ask's fields."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class FactAsk:
+    """One holder's facts of one category, and the only fields that may be read of them."""
+
+    org_code: str
+    local_ids: tuple[str, ...]
+    category: DataCategory
+    fields: tuple[str, ...]
+
 
 class Decider(Protocol):
     """Decides (and audits the decision of) an access request: governance.decide_access."""
@@ -290,7 +305,7 @@ class DisclosureGate:
         local_ids: dict[str, list[str]] = {}
         for r in records:
             local_ids.setdefault(r.org_code, []).append(r.local_id)
-        chronology: list[FactView] = []
+        asks: list[FactAsk] = []
         withheld: list[WithheldGroup] = []
         limits: list[str] = []
         role = actor.role.value if actor.role else None
@@ -300,9 +315,12 @@ class DisclosureGate:
                 fields = found.fields if found.fields is not None else self._facts.all_fields()
                 if found.fields is not None:
                     limits.append(explain(found, names, role=role))
-                chronology.extend(
-                    self._facts.read(
-                        holding.org_code, local_ids[holding.org_code], holding.category, fields
+                asks.append(
+                    FactAsk(
+                        holding.org_code,
+                        tuple(local_ids[holding.org_code]),
+                        holding.category,
+                        tuple(fields),
                     )
                 )
             elif found is not None:
@@ -317,6 +335,8 @@ class DisclosureGate:
                         found.override_available,
                     )
                 )
+        # Every permitted holder and category in one read (one round trip, not one each).
+        chronology = list(self._facts.read_many(asks)) if asks else []
         chronology.sort(key=lambda f: (f.occurred_at is None, f.occurred_at), reverse=True)
         shown = Counter(f"{f.org_code}/{f.category.value}" for f in chronology)
         self._append(

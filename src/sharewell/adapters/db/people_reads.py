@@ -97,13 +97,12 @@ class SqlPersonDirectory:
     def records_of(self, person_id: str) -> list[IdentityRecord]:
         with self._engine.connect() as conn:
             current = self._current(conn, person_id)
-        query = (
-            select(*_RECORD)
-            .join(person_links, person_links.c.record_id == SourceRecordRow.id)
-            .where(person_links.c.person_id == current)
-            .order_by(SourceRecordRow.org_code, SourceRecordRow.local_id)
-        )
-        with self._engine.connect() as conn:
+            query = (
+                select(*_RECORD)
+                .join(person_links, person_links.c.record_id == SourceRecordRow.id)
+                .where(person_links.c.person_id == current)
+                .order_by(SourceRecordRow.org_code, SourceRecordRow.local_id)
+            )
             return [_identity(row) for row in conn.execute(query)]
 
     def household_of(self, person_id: str) -> list[str]:
