@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Engine, Integer, String, cast, func, literal, null, select, tuple_, union_all
 
+from sharewell.adapters.db.engine import reads_only
 from sharewell.adapters.db.tables import FactRow
 from sharewell.domain.vocabulary import DataCategory
 from sharewell.services.disclosure import FactAsk, FactView, Holding, SourceRef
@@ -25,7 +26,7 @@ class SqlFactReader:
     """The `FactReader` port on the facts table."""
 
     def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+        self._engine = reads_only(engine)
 
     def holdings(self, records: Sequence[SourceRef]) -> list[Holding]:
         if not records:

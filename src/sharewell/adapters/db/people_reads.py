@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Engine, String, and_, column, func, or_, select, table
 
+from sharewell.adapters.db.engine import reads_only
 from sharewell.adapters.db.tables import SourceRecordRow
 from sharewell.services.disclosure import IdentityRecord, PersonQuery
 
@@ -78,7 +79,7 @@ class SqlPersonDirectory:
         forename_group: Callable[[str], str | None] | None = None,
         surname_key: Callable[[str], str | None] | None = None,
     ) -> None:
-        self._engine = engine
+        self._engine = reads_only(engine)
         self._group = forename_group or (lambda name: name)
         # With a surname key, names are matched on the identity index (typos that sound alike).
         self._surname_key = surname_key

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.orm import Session
 
+from sharewell.adapters.db.engine import reads_only
 from sharewell.adapters.db.tables import OrganisationRow, PractitionerRow, TrainingRecordRow
 from sharewell.domain.accounts import Credentials
 from sharewell.domain.organisations import Organisation, Practitioner
@@ -36,6 +37,7 @@ class SqlOrganisations:
 
     def __init__(self, engine: Engine, *, names_max_age: float = 10.0) -> None:
         self._engine = engine
+        self._reads = reads_only(engine)
         self._names_max_age = names_max_age
         self._names: tuple[float, dict[str, str]] | None = None
 
@@ -44,7 +46,7 @@ class SqlOrganisations:
         cached = self._names
         now = time.monotonic()
         if cached is None or now - cached[0] > self._names_max_age:
-            with self._engine.connect() as conn:
+            with self._reads.connect() as conn:
                 found = dict(
                     conn.execute(select(OrganisationRow.code, OrganisationRow.name)).all()
                 )
@@ -80,6 +82,7 @@ class SqlPractitioners:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._reads = reads_only(engine)
 
     def add(self, practitioner: Practitioner, *, password_hash: str | None) -> None:
         with self._engine.begin() as conn:
@@ -116,7 +119,7 @@ class SqlPractitioners:
             .outerjoin(TrainingRecordRow, TrainingRecordRow.practitioner_id == PractitionerRow.id)
             .where(where)  # type: ignore[arg-type]
         )
-        with self._engine.connect() as conn:
+        with self._reads.connect() as conn:
             rows = conn.execute(query).all()
         if not rows:
             return None
