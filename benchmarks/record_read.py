@@ -234,9 +234,22 @@ def main() -> None:
         spy = None
         if args.profile:
             spy = subprocess.Popen(
-                ["py-spy", "record", "--gil", "--pid", str(server.pid), "--format", "raw", "-o",
-                 args.profile, "--duration", str(int(args.seconds)), "--nonblocking"],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                [
+                    "py-spy",
+                    "record",
+                    "--gil",
+                    "--pid",
+                    str(server.pid),
+                    "--format",
+                    "raw",
+                    "-o",
+                    args.profile,
+                    "--duration",
+                    str(int(args.seconds)),
+                    "--nonblocking",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
             )
         records = _run(signed, [f"/api/v1/people/{p}" for p in patients], args.seconds)
         if spy is not None:

@@ -25,6 +25,7 @@ from sharewell.adapters.linkage.features import canonical_forename, phonetic
 from sharewell.config import Settings
 from sharewell.domain.access import AccessDecision, AccessRequest
 from sharewell.domain.accounts import LockoutPolicy
+from sharewell.domain.audit import AuditEvent
 from sharewell.domain.identity import match_key
 from sharewell.domain.sharing import ResponseTimes
 from sharewell.services import governance as governance_service
@@ -89,15 +90,10 @@ def build(settings: Settings, *, check: bool = True) -> Container:
 
     def decide(
         *, actor: Actor, person_id: str, request: AccessRequest, at: datetime
-    ) -> AccessDecision:
-        return governance_service.decide_access(
-            governance,
-            practitioners,
-            audit,
-            actor=actor,
-            person_id=person_id,
-            request=request,
-            at=at,
+    ) -> tuple[AccessDecision, AuditEvent]:
+        # The gate appends the decision's entry with its own disclosure entry, in one commit.
+        return governance_service.decide_unrecorded(
+            governance, practitioners, actor=actor, person_id=person_id, request=request, at=at
         )
 
     return Container(

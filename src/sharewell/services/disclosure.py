@@ -11,6 +11,7 @@ both raise the same `NotFound`, and searches leave such people out of results an
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -154,11 +155,13 @@ class FactAsk:
 
 
 class Decider(Protocol):
-    """Decides (and audits the decision of) an access request: governance.decide_access."""
+    """Decides an access request and gives back the decision's audit entry, unrecorded
+    (governance.decide_unrecorded): the gate appends it durably, with its own entry, before
+    anything decided is shown."""
 
     def __call__(
         self, *, actor: Actor, person_id: str, request: AccessRequest, at: datetime
-    ) -> AccessDecision: ...
+    ) -> tuple[AccessDecision, AuditEvent]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,8 +245,24 @@ class DisclosureGate:
     def _decision(
         self, actor: Actor, person_id: str, request: AccessRequest, at: datetime
     ) -> AccessDecision:
+        """Decide and record the decision at once."""
+        pending: list[AuditEvent] = []
+        decision = self._decided(actor, person_id, request, at, pending)
+        self._append(*pending)
+        return decision
+
+    def _decided(
+        self,
+        actor: Actor,
+        person_id: str,
+        request: AccessRequest,
+        at: datetime,
+        pending: list[AuditEvent],
+    ) -> AccessDecision:
+        """Decide, leaving the decision's audit entry in `pending`: the caller appends it with
+        its own entry (one commit, one wait) before it shows anything."""
         try:
-            decision = self._decide(actor=actor, person_id=person_id, request=request, at=at)
+            decision, event = self._decide(actor=actor, person_id=person_id, request=request, at=at)
         except Exception as exc:
             log.warning("disclosure decision failed closed: %s", type(exc).__name__)
             raise StorageUnavailable(
@@ -254,12 +273,14 @@ class DisclosureGate:
                 "Nothing can be shown just now because the decision could not be recorded; "
                 "try again"
             )
+        pending.append(event)
         return decision
 
-    def _append(self, event: AuditEvent) -> None:
-        # No answer leaves the gate until its entry is durable: a failure here discloses nothing.
+    def _append(self, *events: AuditEvent) -> None:
+        # No answer leaves the gate until its entries are durable: a failure here discloses
+        # nothing. Several entries (decisions, then the disclosure) are committed together.
         try:
-            self._audit.append(event)
+            self._audit.append_many(events)
         except Exception as exc:
             log.warning("disclosure audit failed closed: %s", type(exc).__name__)
             raise StorageUnavailable(
@@ -281,14 +302,39 @@ class DisclosureGate:
         categories = tuple(
             sorted({DataCategory.DEMOGRAPHICS, *(h.category for h in holdings)}, key=str)
         )
+        pending: list[AuditEvent] = []
         decision = (
-            self._decision(actor, person_id, AccessRequest(purpose, holders, categories), at)
+            self._decided(
+                actor, person_id, AccessRequest(purpose, holders, categories), at, pending
+            )
             if holders
             else AccessDecision(())
         )
+        try:
+            return self._record(actor, purpose, person_id, at, records, holdings, decision, pending)
+        except Exception:
+            # Nothing is shown, but a decision made is still recorded (if it can be).
+            if pending:
+                with contextlib.suppress(StorageUnavailable):
+                    self._append(*pending)
+            raise
+
+    def _record(
+        self,
+        actor: Actor,
+        purpose: Purpose,
+        person_id: str,
+        at: datetime,
+        records: Sequence[IdentityRecord],
+        holdings: Sequence[Holding],
+        decision: AccessDecision,
+        pending: list[AuditEvent],
+    ) -> JoinedUpRecord:
         identities = _identity_of(records, decision)
         if not identities:
+            decided, pending[:] = tuple(pending), []
             self._append(
+                *decided,
                 AuditEvent(
                     AuditKind.DISCLOSURE,
                     at,
@@ -297,7 +343,7 @@ class DisclosureGate:
                     purpose=purpose.value,
                     subject_id=person_id,
                     outcome="not_found",
-                )
+                ),
             )
             raise NotFound(NOT_FOUND_MESSAGE, field="person")
         names = self._org_names()
@@ -339,7 +385,9 @@ class DisclosureGate:
         chronology = list(self._facts.read_many(asks)) if asks else []
         chronology.sort(key=lambda f: (f.occurred_at is None, f.occurred_at), reverse=True)
         shown = Counter(f"{f.org_code}/{f.category.value}" for f in chronology)
+        decided, pending[:] = tuple(pending), []
         self._append(
+            *decided,
             AuditEvent(
                 AuditKind.DISCLOSURE,
                 at,
@@ -353,7 +401,7 @@ class DisclosureGate:
                     **{key: str(n) for key, n in sorted(shown.items())},
                     **{f"withheld:{w.org_code}/{w.category.value}": str(w.count) for w in withheld},
                 },
-            )
+            ),
         )
         return JoinedUpRecord(
             PersonSummary(person_id, identities),

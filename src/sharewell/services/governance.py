@@ -458,6 +458,41 @@ def _decision_inputs(tx: GovernanceTransaction, person_id: str) -> tuple[Agreeme
     return index, subject
 
 
+def decide_unrecorded(
+    store: GovernanceStore,
+    practitioners: PractitionerRepository,
+    *,
+    actor: Actor,
+    person_id: str,
+    request: AccessRequest,
+    at: datetime,
+) -> tuple[AccessDecision, AuditEvent]:
+    """Decide a request without an override, and give back the decision's audit entry.
+
+    The caller MUST append the entry durably before it shows anything decided (the disclosure
+    gate appends it together with its own entry, in one commit). Raises if the decision cannot
+    be made; the caller then fails closed.
+    """
+    if request.override is not None:
+        raise ValidationError("An override goes through request_override", field="override")
+    practitioner = practitioners.get(actor.id) or _inactive(actor)
+    with store.reads() as reads:
+        index, subject = _decision_inputs(reads, person_id)
+    result = decide(index, practitioner, subject, request, at)
+    reasons, refs = _summary(result)
+    return result, AuditEvent(
+        kind=AuditKind.DECISION,
+        at=at,
+        actor_id=practitioner.id,
+        actor_org=practitioner.org_code,
+        purpose=request.purpose.value,
+        subject_id=person_id,
+        outcome=result.outcome.value,
+        reasons=reasons,
+        refs=refs,
+    )
+
+
 def _decide_and_record(
     store: GovernanceStore,
     practitioners: PractitionerRepository,
@@ -468,28 +503,15 @@ def _decide_and_record(
     request: AccessRequest,
     at: datetime,
 ) -> tuple[AccessDecision, OverrideReview | None]:
-    practitioner = practitioners.get(actor.id) or _inactive(actor)
     if request.override is None:
         # Nothing but the audit entry is written: read, let go of the connection, then wait
         # for the entry to be durable (the caller sees the decision only after that).
-        with store.reads() as reads:
-            index, subject = _decision_inputs(reads, person_id)
-        result = decide(index, practitioner, subject, request, at)
-        reasons, refs = _summary(result)
-        audit.append(
-            AuditEvent(
-                kind=AuditKind.DECISION,
-                at=at,
-                actor_id=practitioner.id,
-                actor_org=practitioner.org_code,
-                purpose=request.purpose.value,
-                subject_id=person_id,
-                outcome=result.outcome.value,
-                reasons=reasons,
-                refs=refs,
-            )
+        result, event = decide_unrecorded(
+            store, practitioners, actor=actor, person_id=person_id, request=request, at=at
         )
+        audit.append(event)
         return result, None
+    practitioner = practitioners.get(actor.id) or _inactive(actor)
     with store.transaction() as tx:
         index, subject = _decision_inputs(tx, person_id)
         result = decide(index, practitioner, subject, request, at)

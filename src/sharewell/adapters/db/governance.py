@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
-from sharewell.adapters.db.engine import reads_only
 
+from sharewell.adapters.db.engine import reads_only
 from sharewell.adapters.db.tables_governance import (
     AgreementSignatureRow,
     AgreementTerminationRow,

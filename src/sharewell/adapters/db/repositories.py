@@ -47,9 +47,7 @@ class SqlOrganisations:
         now = time.monotonic()
         if cached is None or now - cached[0] > self._names_max_age:
             with self._reads.connect() as conn:
-                found = dict(
-                    conn.execute(select(OrganisationRow.code, OrganisationRow.name)).all()
-                )
+                found = dict(conn.execute(select(OrganisationRow.code, OrganisationRow.name)).all())
             cached = self._names = (now, {str(k): str(v) for k, v in found.items()})
         return dict(cached[1])
 

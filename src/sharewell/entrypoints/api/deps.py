@@ -13,7 +13,6 @@ from sharewell.domain.api_tokens import Scope
 from sharewell.domain.errors import NotAuthenticated, PermissionDenied
 from sharewell.domain.organisations import Practitioner
 
-
 # These dependencies do no I/O, so they are `async def`: FastAPI runs a plain `def` dependency
 # in the thread pool, and handing work to a thread and back costs more than the work itself.
 
