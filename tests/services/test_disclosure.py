@@ -351,3 +351,25 @@ def test_a_failed_read_still_records_the_decision(directory, facts) -> None:  # 
             actor=SCHOOL_LEAD, purpose=Purpose.SAFEGUARDING_CHILDREN, person_id="child", at=AT
         )
     assert [e.kind for e in audit.events] == [AuditKind.DECISION]
+
+
+def test_a_search_records_its_decisions_with_its_own_entry_in_one_commit(directory, facts) -> None:  # type: ignore[no-untyped-def]
+    audit = MemoryAuditLog()
+    gate = _gate(directory, facts, TableDecider(SCHOOL_PERMITS), audit)
+    gate.search(
+        actor=SCHOOL_LEAD,
+        purpose=Purpose.SAFEGUARDING_CHILDREN,
+        query=PersonQuery(name="liam carter"),
+        at=AT,
+    )
+    # Both Liam Carters were decided on (one is hidden); then the search entry.
+    assert [e.kind for e in audit.events] == [AuditKind.DECISION] * 2 + [AuditKind.SEARCH]
+    assert audit.batches == [3]
+    audit.fail_next = True
+    with pytest.raises(StorageUnavailable):
+        gate.search(
+            actor=SCHOOL_LEAD,
+            purpose=Purpose.SAFEGUARDING_CHILDREN,
+            query=PersonQuery(name="liam carter"),
+            at=AT,
+        )

@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
@@ -287,6 +287,25 @@ class DisclosureGate:
                 "Nothing can be shown just now because the access could not be recorded; try again"
             ) from exc
 
+    def _append_with(self, pending: list[AuditEvent], *events: AuditEvent) -> None:
+        """Append the pending decision entries, then `events`, in one commit."""
+        decided = tuple(pending)
+        pending.clear()
+        self._append(*decided, *events)
+
+    @contextlib.contextmanager
+    def _recording(self) -> Iterator[list[AuditEvent]]:
+        """A list for decision entries made in the block; if the block fails before appending
+        them, they are still appended (if they can be), and the failure goes on."""
+        pending: list[AuditEvent] = []
+        try:
+            yield pending
+        except Exception:
+            if pending:
+                with contextlib.suppress(StorageUnavailable):
+                    self._append_with(pending)
+            raise
+
     def joined_up_record(
         self, *, actor: Actor, purpose: Purpose, person_id: str, at: datetime | None = None
     ) -> JoinedUpRecord:
@@ -427,31 +446,34 @@ class DisclosureGate:
                 "Enter a name, date of birth, NHS number or postcode", field="name"
             )
         results: list[PersonSummary] = []
-        for person_id in self._directory.search(query, limit=CANDIDATE_LIMIT):
-            records = list(self._directory.records_of(person_id))
-            holders = tuple(sorted({r.org_code for r in records}))
-            if not holders:
-                continue
-            request = AccessRequest(purpose, holders, (DataCategory.DEMOGRAPHICS,))
-            identities = _identity_of(records, self._decision(actor, person_id, request, at))
-            if identities:
-                results.append(PersonSummary(person_id, identities))
-            if len(results) >= SEARCH_LIMIT:
-                break
-        self._append(
-            AuditEvent(
-                AuditKind.SEARCH,
-                at,
-                actor.id,
-                actor.org,
-                purpose=purpose.value,
-                outcome=f"{len(results)} results",
-                refs={
-                    "criteria": ",".join(criteria),
-                    "people": ",".join(p.person_id for p in results),
-                },
+        with self._recording() as pending:
+            for person_id in self._directory.search(query, limit=CANDIDATE_LIMIT):
+                records = list(self._directory.records_of(person_id))
+                holders = tuple(sorted({r.org_code for r in records}))
+                if not holders:
+                    continue
+                request = AccessRequest(purpose, holders, (DataCategory.DEMOGRAPHICS,))
+                decision = self._decided(actor, person_id, request, at, pending)
+                identities = _identity_of(records, decision)
+                if identities:
+                    results.append(PersonSummary(person_id, identities))
+                if len(results) >= SEARCH_LIMIT:
+                    break
+            self._append_with(
+                pending,
+                AuditEvent(
+                    AuditKind.SEARCH,
+                    at,
+                    actor.id,
+                    actor.org,
+                    purpose=purpose.value,
+                    outcome=f"{len(results)} results",
+                    refs={
+                        "criteria": ",".join(criteria),
+                        "people": ",".join(p.person_id for p in results),
+                    },
+                ),
             )
-        )
         return results
 
     def person(
@@ -463,21 +485,25 @@ class DisclosureGate:
         records = list(self._directory.records_of(person_id))
         holders = tuple(sorted({r.org_code for r in records}))
         request = AccessRequest(purpose, holders, (DataCategory.DEMOGRAPHICS,))
-        seen = (
-            _identity_of(records, self._decision(actor, person_id, request, at)) if holders else ()
-        )
-        self._append(
-            AuditEvent(
-                AuditKind.DISCLOSURE,
-                at,
-                actor.id,
-                actor.org,
-                purpose=purpose.value,
-                subject_id=person_id,
-                outcome="identity" if seen else "not_found",
-                refs={"demographics": ",".join(sorted({r.org_code for r in seen}))},
+        with self._recording() as pending:
+            seen = (
+                _identity_of(records, self._decided(actor, person_id, request, at, pending))
+                if holders
+                else ()
             )
-        )
+            self._append_with(
+                pending,
+                AuditEvent(
+                    AuditKind.DISCLOSURE,
+                    at,
+                    actor.id,
+                    actor.org,
+                    purpose=purpose.value,
+                    subject_id=person_id,
+                    outcome="identity" if seen else "not_found",
+                    refs={"demographics": ",".join(sorted({r.org_code for r in seen}))},
+                ),
+            )
         if not seen:
             raise NotFound(NOT_FOUND_MESSAGE, field="person")
         return PersonSummary(person_id, seen)
@@ -492,8 +518,39 @@ class DisclosureGate:
         records = list(self._directory.records_of(person_id))
         holders = tuple(sorted({r.org_code for r in records}))
         request = AccessRequest(purpose, holders, (DataCategory.DEMOGRAPHICS,))
-        if not holders or not _identity_of(records, self._decision(actor, person_id, request, at)):
-            self._append(
+        members: list[PersonSummary] = []
+        with self._recording() as pending:
+            if not holders or not _identity_of(
+                records, self._decided(actor, person_id, request, at, pending)
+            ):
+                self._append_with(
+                    pending,
+                    AuditEvent(
+                        AuditKind.SEARCH,
+                        at,
+                        actor.id,
+                        actor.org,
+                        purpose=purpose.value,
+                        subject_id=person_id,
+                        outcome="not_found",
+                        refs={"criteria": "household"},
+                    ),
+                )
+                raise NotFound(NOT_FOUND_MESSAGE, field="person")
+            for member in self._directory.household_of(person_id):
+                member_records = list(self._directory.records_of(member))
+                member_holders = tuple(sorted({r.org_code for r in member_records}))
+                if not member_holders:
+                    continue
+                member_request = AccessRequest(
+                    purpose, member_holders, (DataCategory.DEMOGRAPHICS,)
+                )
+                member_decision = self._decided(actor, member, member_request, at, pending)
+                seen = _identity_of(member_records, member_decision)
+                if seen:
+                    members.append(PersonSummary(member, seen))
+            self._append_with(
+                pending,
                 AuditEvent(
                     AuditKind.SEARCH,
                     at,
@@ -501,31 +558,11 @@ class DisclosureGate:
                     actor.org,
                     purpose=purpose.value,
                     subject_id=person_id,
-                    outcome="not_found",
-                    refs={"criteria": "household"},
-                )
+                    outcome=f"{len(members)} results",
+                    refs={
+                        "criteria": "household",
+                        "people": ",".join(m.person_id for m in members),
+                    },
+                ),
             )
-            raise NotFound(NOT_FOUND_MESSAGE, field="person")
-        members: list[PersonSummary] = []
-        for member in self._directory.household_of(person_id):
-            member_records = list(self._directory.records_of(member))
-            member_holders = tuple(sorted({r.org_code for r in member_records}))
-            if not member_holders:
-                continue
-            member_request = AccessRequest(purpose, member_holders, (DataCategory.DEMOGRAPHICS,))
-            seen = _identity_of(member_records, self._decision(actor, member, member_request, at))
-            if seen:
-                members.append(PersonSummary(member, seen))
-        self._append(
-            AuditEvent(
-                AuditKind.SEARCH,
-                at,
-                actor.id,
-                actor.org,
-                purpose=purpose.value,
-                subject_id=person_id,
-                outcome=f"{len(members)} results",
-                refs={"criteria": "household", "people": ",".join(m.person_id for m in members)},
-            )
-        )
         return members
