@@ -1,8 +1,14 @@
-"""Shared fixtures: a fresh database on SQLite and on PostgreSQL for every storage test."""
+"""Shared fixtures: a fresh database on SQLite and on PostgreSQL for every storage test.
+
+`database_url` and `engine` give a database already at the newest migration, copied from a
+template migrated once per test session (a file copy on SQLite, `CREATE DATABASE ... TEMPLATE`
+on PostgreSQL), so each test does not pay for running every migration. Tests of migrations and
+of `sharewell init` on a new database take `empty_database_url` instead."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,11 +41,15 @@ def postgres_available() -> bool:
     return _postgres_available()
 
 
-def _create_postgres_database() -> str:
+def _create_postgres_database(template: str | None = None) -> str:
     name = f"sharewell_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        copy = f' TEMPLATE "{template}"' if template else ""
+        conn.execute(text(f'CREATE DATABASE "{name}"{copy}'))
+        # Test databases are thrown away: commits need not wait for the disk. (The audit log
+        # turns synchronous commit back on for its own connection, as in production.)
+        conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit TO off'))
     admin.dispose()
     return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
 
@@ -52,17 +62,62 @@ def _drop_postgres_database(url: str) -> None:
     admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database URL, once on SQLite and once on PostgreSQL."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'sharewell.db'}"
-        return
+def _require_postgres() -> None:
     if not _postgres_available():
         if os.environ.get("CI"):
             pytest.fail("PostgreSQL is not running but CI must test on it")
         pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file at the newest migration, copied for each test."""
+    path = tmp_path_factory.mktemp("template") / "sharewell.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def _postgres_template() -> Iterator[str]:
+    """A PostgreSQL database at the newest migration, the template for each test's database."""
+    _require_postgres()
     url = _create_postgres_database()
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    yield url.rsplit("/", 1)[1]
+    _drop_postgres_database(url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database URL (no tables), once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'sharewell.db'}"
+        return
+    _require_postgres()
+    url = _create_postgres_database()
+    try:
+        yield url
+    finally:
+        _drop_postgres_database(url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new database at the newest migration, once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        template: Path = request.getfixturevalue("_sqlite_template")
+        path = tmp_path / "sharewell.db"
+        shutil.copyfile(template, path)
+        yield f"sqlite:///{path}"
+        return
+    _require_postgres()
+    url = _create_postgres_database(template=request.getfixturevalue("_postgres_template"))
     try:
         yield url
     finally:
@@ -73,7 +128,6 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 def engine(database_url: str) -> Iterator[Engine]:
     """A migrated, empty database on each backend."""
     engine = make_engine(database_url)
-    upgrade(engine)
     yield engine
     engine.dispose()
 

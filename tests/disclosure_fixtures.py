@@ -29,6 +29,7 @@ from sharewell.adapters.synthetic.accounts import DEMO_PASSWORD
 from sharewell.adapters.synthetic.charter import sign_demo_charter
 from sharewell.adapters.synthetic.generator import DemoConfig
 from sharewell.adapters.synthetic.loader import load_demo_data
+from sharewell.adapters.synthetic.risk import plant_demo_risk, sign_demo_calibration
 from sharewell.bootstrap import Container, build
 from sharewell.config import REPO_ROOT, Settings
 from sharewell.domain.relationships import Relationship, RelationshipKind
@@ -113,6 +114,8 @@ def demo_partnership(settings: Settings, *, people: int = 300) -> tuple[Containe
     link_by_truth(container.engine)
     SqlSourceRecords(container.engine).backfill_match_records()
     sign_charter(container)
+    sign_demo_calibration(container.risk_calibrations)
+    plant_demo_risk(container.engine, as_of=NOW)
     scenario = Scenario(
         patient=_person_with(container.engine, "GP1", "ACU", None),
         pupil=_person_with(container.engine, "SCH6", "POL", "domestic_abuse_incident"),

@@ -32,3 +32,29 @@ def test_container_audit_log_appends_durably_and_stops_on_close(
     assert not any(
         t.name == "sharewell-audit-sequencer" and t not in others for t in threading.enumerate()
     )
+
+
+def test_the_web_app_closes_the_container_it_built_on_shutdown(
+    engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from sharewell.entrypoints.web.app import create_app
+
+    key = tmp_path / "key.pem"
+    write_private_key(TreeHeadSigner.generate(), key)
+    others = {t for t in threading.enumerate() if t.name == "sharewell-audit-sequencer"}
+    app = create_app(
+        Settings(database_url=database_url, audit_signing_key_file=key, demo_mode=True)
+    )
+    with TestClient(app) as client:
+        assert client.get("/healthz").status_code == 200
+        app.state.container.audit.append(decision(1))
+        assert any(
+            t.name == "sharewell-audit-sequencer" and t not in others for t in threading.enumerate()
+        )
+    assert not any(
+        t.name == "sharewell-audit-sequencer" and t not in others for t in threading.enumerate()
+    )
+    head = SqlAuditReader(engine).latest_head()
+    assert head is not None and head.tree_size == 1

@@ -19,7 +19,7 @@ from sharewell.adapters.db.identity import SqlPeople, SqlReviewQueue, SqlSourceR
 from sharewell.adapters.db.people_reads import SqlPersonDirectory
 from sharewell.adapters.db.repositories import SqlOrganisations, SqlPractitioners
 from sharewell.adapters.db.risk_repositories import SqlCalibrationStore, SqlRiskRecords
-from sharewell.adapters.db.sharing import SqlApiTokens, SqlHeldFacts, SqlSharing
+from sharewell.adapters.db.sharing import SqlApiTokens, SqlSharing
 from sharewell.adapters.geo.engine import H3GiStarEngine
 from sharewell.adapters.linkage.features import canonical_forename, phonetic
 from sharewell.config import Settings
@@ -29,12 +29,12 @@ from sharewell.domain.audit import AuditEvent
 from sharewell.domain.identity import match_key
 from sharewell.domain.sharing import ResponseTimes
 from sharewell.services import governance as governance_service
+from sharewell.services import sharing as sharing_service
 from sharewell.services.accounts import Accounts
 from sharewell.services.disclosure import DisclosureGate
 from sharewell.services.governance import Actor
-from sharewell.services.grant_disclosure import GrantDisclosure
 from sharewell.services.hotspots import Hotspots
-from sharewell.services.joint_risk import RiskCalibrations
+from sharewell.services.joint_risk import JointRisk, RiskCalibrations
 
 if TYPE_CHECKING:
     from sharewell.adapters.linkage.engine import SplinkLinkage
@@ -52,16 +52,12 @@ class Container:
     hotspots: Hotspots
     risk_calibrations: RiskCalibrations
     risk_records: SqlRiskRecords
+    joint_risk: JointRisk
     governance: SqlGovernance
     audit: SqlAuditLog
     audit_reader: SqlAuditReader
     disclosure: DisclosureGate
     sharing: SqlSharing
-    held_facts: SqlHeldFacts
-    # KNOWN DEFECT, interim: a second disclosure path for shared grants. It decides, reads,
-    # audits and fails closed like the gate, but DESIGN.md allows one gate: fold grants into
-    # `disclosure` (services/disclosure.py) and delete grant_disclosure.py.
-    disclose: GrantDisclosure
     response_times: ResponseTimes
     api_tokens: SqlApiTokens
 
@@ -79,7 +75,7 @@ def build(settings: Settings, *, check: bool = True) -> Container:
     practitioners = SqlPractitioners(engine)
     organisations = SqlOrganisations(engine)
     governance = SqlGovernance(engine)
-    held_facts = SqlHeldFacts(engine)
+    sharing_store = SqlSharing(engine)
     # Started on first append (or audit.start()), so commands that never write to the log
     # neither need the signing key nor take the sequencer lock.
     audit = SqlAuditLog(
@@ -96,6 +92,22 @@ def build(settings: Settings, *, check: bool = True) -> Container:
             governance, practitioners, actor=actor, person_id=person_id, request=request, at=at
         )
 
+    risk_calibrations = RiskCalibrations(store=SqlCalibrationStore(engine), audit=audit)
+    disclosure = DisclosureGate(
+        directory=SqlPersonDirectory(
+            engine,
+            forename_group=lambda word: canonical_forename(match_key(word)),
+            surname_key=lambda word: phonetic(match_key(word)),
+        ),
+        facts=SqlFactReader(engine),
+        decide=decide,
+        audit=audit,
+        org_names=organisations.names,
+        grants=lambda practitioner_id, person_id, at: sharing_service.active_grants(
+            sharing_store, practitioner_id=practitioner_id, person_id=person_id, at=at
+        ),
+    )
+
     return Container(
         settings=settings,
         engine=engine,
@@ -108,25 +120,19 @@ def build(settings: Settings, *, check: bool = True) -> Container:
             audit=audit,
         ),
         hotspots=Hotspots(reads=SqlAreaReads(engine), engine=H3GiStarEngine()),
-        risk_calibrations=RiskCalibrations(store=SqlCalibrationStore(engine)),
+        risk_calibrations=risk_calibrations,
         risk_records=SqlRiskRecords(engine),
+        # Profiles read agencies' assessments only through the disclosure gate.
+        joint_risk=JointRisk(
+            calibrations=risk_calibrations,
+            visible=disclosure,
+            calibration_id=settings.risk_calibration_id,
+        ),
         governance=governance,
         audit=audit,
         audit_reader=SqlAuditReader(engine),
-        disclosure=DisclosureGate(
-            directory=SqlPersonDirectory(
-                engine,
-                forename_group=lambda word: canonical_forename(match_key(word)),
-                surname_key=lambda word: phonetic(match_key(word)),
-            ),
-            facts=SqlFactReader(engine),
-            decide=decide,
-            audit=audit,
-            org_names=organisations.names,
-        ),
-        sharing=SqlSharing(engine),
-        held_facts=held_facts,
-        disclose=GrantDisclosure(held_facts, audit),
+        disclosure=disclosure,
+        sharing=sharing_store,
         response_times=ResponseTimes(
             settings.share_immediate_hours,
             settings.share_urgent_hours,

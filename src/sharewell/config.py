@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     share_routine_working_days: int = Field(
         default=5, ge=1, description="Deadline (Monday-Friday) for a routine request to share"
     )
+    risk_calibration_id: str = Field(
+        default="anyshire-risk-calibration",
+        min_length=1,
+        description="The risk calibration joint risk profiles are mapped by (its signed version)",
+    )
     sign_in_attempts_per_ip: int = Field(
         default=20, ge=1, description="Sign-in attempts one client address may make per window"
     )

@@ -4,8 +4,8 @@ from sharewell.adapters.db.engine import make_engine
 from sharewell.adapters.db.migrate import current_revision, head_revision, upgrade
 
 
-def test_migrating_twice_changes_nothing(database_url: str) -> None:
-    engine = make_engine(database_url)
+def test_migrating_twice_changes_nothing(empty_database_url: str) -> None:
+    engine = make_engine(empty_database_url)
     before, after = upgrade(engine)
     assert before is None
     assert after == head_revision()

@@ -202,3 +202,23 @@ def test_household_profile_flags_disagreement_about_the_same_person_only() -> No
     both = VisibleRisk((mother, child, police_on_child), ())
     flagged = joint_profile("H1", both, calibration, at=AT)
     assert flagged.disagreement_text == "Police: high. School: low."
+
+
+def test_an_assessment_on_a_scale_the_calibration_does_not_know_is_noted_not_mapped() -> None:
+    calibration = parse_calibration(small_document())
+    seen = VisibleRisk(
+        (
+            assessment("POL", "Police", "police_dash", "high"),
+            assessment("AMB", "Ambulance", "ambulance_triage", "red"),
+            assessment("SCH1", "School", "school_concern", "severe"),
+        ),
+        (),
+    )
+    profile = joint_profile("S1", seen, calibration, at=AT)
+    assert [a.org_code for a in profile.agencies] == ["POL"]
+    assert profile.combined == 4
+    assert not profile.disagreement
+    assert any(
+        "'ambulance_triage' is not on calibration test-calibration@1" in n for n in profile.notes
+    )
+    assert any("'severe'" in n for n in profile.notes)

@@ -10,9 +10,9 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_init_is_idempotent(
-    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    empty_database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("SHAREWELL_DATABASE_URL", database_url)
+    monkeypatch.setenv("SHAREWELL_DATABASE_URL", empty_database_url)
     assert main(["init"]) == 0
     assert "Database ready" in capsys.readouterr().out
     assert main(["init"]) == 0

@@ -110,7 +110,8 @@ def test_school_lead_sees_only_date_and_type_of_a_police_domestic_incident(
     page.wait_for_url("**/people")
     assert_accessible(page)
     page.goto(f"/people/{scenario.pupil}")
-    police_rows = page.get_by_role("row").filter(has_text="Anyshire Police")
+    chronology = page.get_by_role("table", name="What partners share with you, newest first")
+    police_rows = chronology.get_by_role("row").filter(has_text="Anyshire Police")
     assert police_rows.count() >= 1
     for i in range(police_rows.count()):
         text = police_rows.nth(i).inner_text()

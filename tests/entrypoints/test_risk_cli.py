@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 import yaml
+from sqlalchemy import text
 
+from sharewell.adapters.db.engine import make_engine
 from sharewell.entrypoints.cli.main import main
 from tests.risk_fixtures import EXAMPLE, small_document
 
@@ -48,6 +51,9 @@ def test_calibration_is_in_force_only_after_both_parties_sign(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("SHAREWELL_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    # Calibration changes are audited: the log signs its tree heads with this key.
+    assert main(["audit", "new-key", str(tmp_path / "audit-key.pem")]) == 0
+    monkeypatch.setenv("SHAREWELL_AUDIT_SIGNING_KEY_FILE", str(tmp_path / "audit-key.pem"))
     assert main(["demo-data", "--people", "50", "--seed", "1", "--as-of", "2026-11-01"]) == 0
     file = tmp_path / "calibration.yaml"
     file.write_text(yaml.safe_dump(small_document()))
@@ -60,3 +66,12 @@ def test_calibration_is_in_force_only_after_both_parties_sign(
     assert "now in force" in capsys.readouterr().out
     assert main(["risk", "show", "test-calibration"]) == 0
     assert "Signed by all" in capsys.readouterr().out
+    # Each change is in the audit log: proposed, two signatures, and coming into force.
+    engine = make_engine(f"sqlite:///{tmp_path / 'cli.db'}")
+    with engine.connect() as conn:
+        bodies = conn.execute(
+            text("SELECT body FROM audit_entries WHERE kind = 'calibration_change' ORDER BY idx")
+        ).scalars()
+        outcomes = [json.loads(body)["outcome"] for body in bodies]
+    engine.dispose()
+    assert outcomes == ["proposed", "signed", "signed", "in_force"]

@@ -5,23 +5,32 @@ requester see exactly what was chosen through the gate, and every step is audite
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, insert
 
+from sharewell.adapters.db.fact_reads import SqlFactReader
 from sharewell.adapters.db.governance import SqlGovernance
-from sharewell.adapters.db.sharing import SqlHeldFacts, SqlSharing
+from sharewell.adapters.db.people_reads import SqlPersonDirectory
+from sharewell.adapters.db.sharing import SqlSharing
 from sharewell.adapters.db.tables import FactRow, OrganisationRow, SourceRecordRow
 from sharewell.adapters.db.tables_identity import PersonLinkRow
 from sharewell.adapters.memory.audit import MemoryAuditLog
-from sharewell.domain.audit import AuditKind
+from sharewell.domain.access import AccessDecision, Decision, Outcome, Reason
+from sharewell.domain.audit import AuditEvent, AuditKind
 from sharewell.domain.decision_records import ShareChoice
-from sharewell.domain.errors import NotFound, PermissionDenied, ValidationError
+from sharewell.domain.errors import (
+    NotFound,
+    PermissionDenied,
+    StorageUnavailable,
+    ValidationError,
+)
 from sharewell.domain.sharing import RequestStatus, ResponseTimes, SharedItem, Urgency
 from sharewell.domain.vocabulary import DataCategory, Purpose, Role
 from sharewell.services import governance as gov
 from sharewell.services import sharing
-from sharewell.services.grant_disclosure import GrantDisclosure
+from sharewell.services.disclosure import DisclosureGate
 
 AT = datetime(2026, 3, 2, 9, tzinfo=UTC)  # a Monday
 OFFICER = gov.Actor("officer", "POL", Role.POLICE_OFFICER)
@@ -79,14 +88,25 @@ def _seed(engine: Engine) -> None:
             )
 
 
+def _no_decider(**_: object) -> tuple[AccessDecision, AuditEvent]:
+    raise AssertionError("requests to share do not ask for an access decision")
+
+
 class Kit:
     def __init__(self, engine: Engine) -> None:
         _seed(engine)
         self.store = SqlSharing(engine)
         self.governance = SqlGovernance(engine)
-        self.held = SqlHeldFacts(engine)
         self.audit = MemoryAuditLog()
-        self.gate = GrantDisclosure(self.held, self.audit)
+        # The one disclosure gate; requests to share use only its own-items and grant reads,
+        # which decide for themselves, so the access decider is never called here.
+        self.gate = DisclosureGate(
+            directory=SqlPersonDirectory(engine, forename_group=str, surname_key=str),
+            facts=SqlFactReader(engine),
+            decide=_no_decider,
+            audit=self.audit,
+        )
+        self.held = self.gate
 
     def ask(self, urgency: Urgency = Urgency.URGENT, actor: gov.Actor = OFFICER) -> str:
         request = sharing.request_to_share(
@@ -239,8 +259,33 @@ def test_nothing_is_disclosed_when_the_audit_log_fails(kit: Kit) -> None:
     request_id = kit.ask()
     kit.answer(request_id, [SharedItem("f-att-1", DataCategory.EDUCATION, ("code",))])
     kit.audit.fail_next = True
-    with pytest.raises(Exception, match="audit"):
+    with pytest.raises(StorageUnavailable, match="could not be recorded"):
         sharing.shared_with_me(kit.store, kit.gate, actor=OFFICER, request_id=request_id)
+
+
+def test_the_holder_sees_its_own_items_with_every_field_and_the_read_is_audited(kit: Kit) -> None:
+    request_id = kit.ask()
+    items = kit.gate.own_items(
+        actor=DSL,
+        person_id="child-1",
+        categories=[DataCategory.EDUCATION],
+        purpose=Purpose.SAFEGUARDING_CHILDREN,
+    )
+    assert [i.fact_id for i in items] == ["f-att-2", "f-att-1"]  # newest first, own pupil only
+    assert set(items[0].fields) == {"occurred_at", "code", "summary", "session", "note"}
+    entry = kit.audit.events[-1]
+    assert entry.reasons == ("OWN_RECORD",) and entry.subject_id == "child-1"
+    assert request_id
+
+
+def test_references_name_only_the_holders_facts_about_this_person(kit: Kit) -> None:
+    refs = kit.gate.references("child-1", "SCH1", [DataCategory.EDUCATION, DataCategory.HEALTH])
+    assert refs == {
+        "f-att-1": DataCategory.EDUCATION,
+        "f-att-2": DataCategory.EDUCATION,
+        "f-sen": DataCategory.HEALTH,
+    }
+    assert kit.gate.references("child-1", "POL", [DataCategory.EDUCATION]) == {}
 
 
 def test_a_request_needs_a_reason_and_another_holder(kit: Kit) -> None:
@@ -282,3 +327,48 @@ def test_active_grants_are_what_the_gate_honours_for_the_recipient_only(kit: Kit
     assert found[0].items == (SharedItem("f-att-1", DataCategory.EDUCATION, ("code",)),)
     assert sharing.active_grants(kit.store, practitioner_id="officer2", person_id="child-1") == []
     assert sharing.active_grants(kit.store, practitioner_id="officer", person_id="child-2") == []
+
+
+def test_the_joined_up_record_adds_what_was_shared_on_request_and_nothing_more(
+    kit: Kit, engine: Engine
+) -> None:
+    request_id = kit.ask()
+    kit.answer(request_id, [SharedItem("f-att-1", DataCategory.EDUCATION, ("code",))])
+
+    def identity_only(**kwargs: Any) -> tuple[AccessDecision, AuditEvent]:
+        request = kwargs["request"]
+        event = AuditEvent(AuditKind.DECISION, kwargs["at"], kwargs["actor"].id, "POL")
+        decision = AccessDecision(
+            tuple(
+                Decision(
+                    holder,
+                    "POL",
+                    category,
+                    request.purpose,
+                    Outcome.PERMIT if category is DataCategory.DEMOGRAPHICS else Outcome.DENY,
+                    (Reason.NO_AGREEMENT,) if category is not DataCategory.DEMOGRAPHICS else (),
+                )
+                for holder in request.holders
+                for category in request.categories
+            )
+        )
+        return decision, event
+
+    gate = DisclosureGate(
+        directory=SqlPersonDirectory(engine),
+        facts=SqlFactReader(engine),
+        decide=identity_only,
+        audit=kit.audit,
+        grants=lambda practitioner, person, at: sharing.active_grants(
+            kit.store, practitioner_id=practitioner, person_id=person, at=at
+        ),
+    )
+    purpose = Purpose.SAFEGUARDING_CHILDREN
+    at = AT + timedelta(hours=3)
+    record = gate.joined_up_record(actor=OFFICER, purpose=purpose, person_id="child-1", at=at)
+    assert [(f.id, dict(f.fields)) for f in record.chronology] == [("f-att-1", {"code": "ABSENCE"})]
+    assert record.shared == frozenset({"f-att-1"})
+    assert kit.audit.events[-1].refs["granted"] == "f-att-1"
+    # Another officer, or anyone once the grant is not theirs, sees only the withheld groups.
+    other = gate.joined_up_record(actor=OTHER_OFFICER, purpose=purpose, person_id="child-1", at=at)
+    assert other.chronology == () and other.shared == frozenset()

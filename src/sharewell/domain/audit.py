@@ -23,6 +23,7 @@ class AuditKind(StrEnum):
     SHARE_REQUEST = "share_request"
     SHARING_GRANT = "sharing_grant"
     API_TOKEN = "api_token"
+    CALIBRATION_CHANGE = "calibration_change"
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from sharewell.domain.errors import ValidationError
+from sharewell.domain.vocabulary import DataCategory
 
 COMMON_LEVELS: dict[int, str] = {1: "low", 2: "medium", 3: "high", 4: "very high"}
 DISAGREEMENT_GAP = 2
@@ -330,7 +331,12 @@ def parse_calibration(doc: Mapping[str, Any]) -> Calibration:
 
 @dataclass(frozen=True, slots=True)
 class Assessment:
-    """An agency's assessment of a person on its own scale."""
+    """An agency's assessment of a person on its own scale.
+
+    `category` is the kind of data it is in the agreements' vocabulary (police: criminal_offence
+    or police_intelligence; children's social care: social_care; a hospital: health...). The
+    disclosure gate decides on it like any other fact; storage refuses an assessment without one.
+    """
 
     id: str
     org_code: str
@@ -341,11 +347,15 @@ class Assessment:
     assessed_at: datetime
     household_id: str | None = None
     indicators: int | None = None
+    category: DataCategory | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class EvidenceItem:
-    """Something behind an assessment: a recorded incident or a concern raised."""
+    """Something behind an assessment: a recorded incident or a concern raised.
+
+    `category` as for `Assessment`: what the access decision governs it by.
+    """
 
     id: str
     org_code: str
@@ -354,6 +364,7 @@ class EvidenceItem:
     occurred_at: datetime
     person_id: str | None = None
     household_id: str | None = None
+    category: DataCategory | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -431,10 +442,18 @@ def joint_profile(
     valid_from = at - timedelta(days=calibration.assessment_valid_days)
     notes: list[str] = []
     views: list[AgencyView] = []
-    for a in latest.values():
+    for a in sorted(latest.values(), key=lambda a: (a.org_name, a.scale_id, a.person_id)):
         scale = calibration.scales.get(a.scale_id)
+        if scale is None or a.level not in calibration.mapping.get(a.scale_id, {}):
+            # Not on the signed calibration (a scale or level the partners have not agreed):
+            # shown as a note, never guessed onto the common scale.
+            notes.append(
+                f"{a.org_name}: level {a.level!r} on {a.scale_id!r} is not on calibration "
+                f"{calibration.ref}, so it is not mapped to the common scale."
+            )
+            continue
         level = a.level
-        if scale is not None and a.indicators is not None:
+        if a.indicators is not None:
             # A checklist threshold (DASH: 14 indicators mean "high") raises the level; it never
             # lowers a professional's judgement.
             floor = scale.level_for_indicators(a.indicators)
@@ -448,7 +467,7 @@ def joint_profile(
             AgencyView(
                 org_code=a.org_code,
                 org_name=a.org_name,
-                scale=scale.name if scale is not None else a.scale_id,
+                scale=scale.name,
                 level=level,
                 common=calibration.common_level(a.scale_id, level),
                 assessed_at=a.assessed_at,

@@ -22,10 +22,13 @@ from typing import Protocol
 from sharewell.domain.access import AccessDecision, AccessRequest, Decision, Reason, explain
 from sharewell.domain.audit import AuditEvent, AuditKind
 from sharewell.domain.errors import NotFound, StorageUnavailable, ValidationError
+from sharewell.domain.risk import Assessment, EvidenceItem, VisibleRisk
+from sharewell.domain.sharing import SharingGrant
 from sharewell.domain.times import utcnow
 from sharewell.domain.vocabulary import DataCategory, Purpose
 from sharewell.services.governance import Actor
 from sharewell.services.ports import AuditLog
+from sharewell.services.sharing import DisclosedItem
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +141,33 @@ class FactReader(Protocol):
         """Every field a holder's own practitioners see (the columns, and every detail key)."""
         ...
 
+    def references(
+        self, org_code: str, local_ids: Sequence[str], categories: Sequence[DataCategory]
+    ) -> Mapping[str, DataCategory]:
+        """fact id -> category of the holder's facts in `categories` (no content)."""
+        ...
+
+    def read_ids(
+        self, org_code: str, fact_ids: Sequence[str], fields: Sequence[str]
+    ) -> Sequence[FactView]:
+        """Only these fields of these facts of the holder (ids it does not hold are skipped)."""
+        ...
+
+    def risk_holdings(self, person_id: str) -> Sequence[Holding]:
+        """Risk assessments and evidence items per holder and category (counts, no content).
+
+        Rows without a known category are left out: nobody is shown them (fail closed)."""
+        ...
+
+    def read_risk(
+        self, org_code: str, person_id: str, category: DataCategory, *, summaries: bool
+    ) -> tuple[Sequence[Assessment], Sequence[EvidenceItem]]:
+        """The holder's risk assessments and evidence of this category about the person.
+
+        With `summaries` False an evidence item's summary is not selected (it comes back empty).
+        """
+        ...
+
     def read_many(self, asks: Sequence[FactAsk]) -> Sequence[FactView]:
         """`read` for each ask, in one go: the asks' facts in the order given, each ask's newest
         first. Each ask's facts carry only that ask's fields."""
@@ -210,6 +240,26 @@ class JoinedUpRecord:
     decisions: tuple[Decision, ...] = field(default=())
     # Plain-English notes where only some fields of a holder's facts are shared with the viewer.
     limits: tuple[str, ...] = ()
+    # Chronology items the viewer sees because a holder shared them on request (a grant).
+    shared: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class RiskDisclosure:
+    """The risk assessments and evidence a practitioner may see about a person or household.
+
+    `visible.withheld` counts the items withheld; `withheld` says whose and why, in the same
+    words as the joined-up record, and `withheld_about` whom each group is about (person ids,
+    in the same order). `members` are the other household members included.
+    """
+
+    person: PersonSummary
+    purpose: Purpose
+    visible: VisibleRisk
+    withheld: tuple[WithheldGroup, ...]
+    members: tuple[PersonSummary, ...] = ()
+    limits: tuple[str, ...] = ()
+    withheld_about: tuple[str, ...] = ()
 
 
 def _identity_of(
@@ -234,8 +284,12 @@ class DisclosureGate:
         decide: Decider,
         audit: AuditLog,
         org_names: Callable[[], Mapping[str, str]] = dict,
+        grants: Callable[[str, str, datetime], Sequence[SharingGrant]] | None = None,
     ) -> None:
         self._directory = directory
+        # Sharing grants in force for (practitioner id, person id, at): what holders chose to
+        # share on request, added to what agreements permit when the record is built.
+        self._grants = grants
         self._facts = facts
         self._decide = decide
         self._audit = audit
@@ -402,6 +456,8 @@ class DisclosureGate:
                 )
         # Every permitted holder and category in one read (one round trip, not one each).
         chronology = list(self._facts.read_many(asks)) if asks else []
+        shared = self._shared_with(actor, person_id, at, {f.id for f in chronology})
+        chronology.extend(shared)
         chronology.sort(key=lambda f: (f.occurred_at is None, f.occurred_at), reverse=True)
         shown = Counter(f"{f.org_code}/{f.category.value}" for f in chronology)
         decided, pending[:] = tuple(pending), []
@@ -419,6 +475,7 @@ class DisclosureGate:
                 refs={
                     **{key: str(n) for key, n in sorted(shown.items())},
                     **{f"withheld:{w.org_code}/{w.category.value}": str(w.count) for w in withheld},
+                    **({"granted": ",".join(sorted(f.id for f in shared))} if shared else {}),
                 },
             ),
         )
@@ -429,7 +486,32 @@ class DisclosureGate:
             tuple(withheld),
             decision.decisions,
             tuple(limits),
+            frozenset(f.id for f in shared),
         )
+
+    def _shared_with(
+        self, actor: Actor, person_id: str, at: datetime, already: set[str]
+    ) -> list[FactView]:
+        """Items holders shared with this practitioner on request, not already shown."""
+        if self._grants is None:
+            return []
+        views: list[FactView] = []
+        for grant in self._grants(actor.id, person_id, at):
+            views.extend(v for v in self._granted_views(actor, grant, at) if v.id not in already)
+            already.update(v.id for v in views)
+        return views
+
+    def _granted_views(self, actor: Actor, grant: SharingGrant, at: datetime) -> list[FactView]:
+        """Only the granted fields of the granted items, only for the recipient, while in force."""
+        by_fields: dict[tuple[str, ...], list[str]] = {}
+        for item in grant.items:
+            fields = grant.allows(actor.id, item.fact_id, at)
+            if fields:
+                by_fields.setdefault(tuple(dict.fromkeys(fields)), []).append(item.fact_id)
+        views: list[FactView] = []
+        for fields, fact_ids in by_fields.items():
+            views.extend(self._facts.read_ids(grant.holder_org, fact_ids, fields))
+        return views
 
     def search(
         self, *, actor: Actor, purpose: Purpose, query: PersonQuery, at: datetime | None = None
@@ -566,3 +648,231 @@ class DisclosureGate:
                 ),
             )
         return members
+
+    # --- Requests to share: the holder's own items and what a sharing grant allows -------------
+
+    def _local_ids(self, person_id: str, org_code: str) -> list[str]:
+        return [r.local_id for r in self._directory.records_of(person_id) if r.org_code == org_code]
+
+    def references(
+        self, person_id: str, org: str, categories: Sequence[DataCategory]
+    ) -> dict[str, DataCategory]:
+        """fact id -> category of what `org` holds about the person in `categories`.
+
+        References only (no content, so not a disclosure): the sharing service checks with them
+        that a holder shares its own items about this person."""
+        local_ids = self._local_ids(person_id, org)
+        if not local_ids:
+            return {}
+        return dict(self._facts.references(org, local_ids, categories))
+
+    def own_items(
+        self,
+        *,
+        actor: Actor,
+        person_id: str,
+        categories: Sequence[DataCategory],
+        purpose: Purpose,
+        at: datetime | None = None,
+    ) -> list[DisclosedItem]:
+        """The actor's own organisation's items about the person, every field (for choosing
+        what to share). A holder always sees its own records (OWN_RECORD); audited."""
+        if actor.org is None:
+            return []
+        at = at or utcnow()
+        local_ids = self._local_ids(person_id, actor.org)
+        views: list[FactView] = []
+        if local_ids:
+            for category in dict.fromkeys(categories):
+                views.extend(
+                    self._facts.read(actor.org, local_ids, category, self._facts.all_fields())
+                )
+        views.sort(key=lambda f: (f.occurred_at is None, f.occurred_at), reverse=True)
+        self._append(
+            AuditEvent(
+                AuditKind.DISCLOSURE,
+                at,
+                actor.id,
+                actor.org,
+                purpose=purpose.value,
+                subject_id=person_id,
+                outcome="permit",
+                reasons=("OWN_RECORD",),
+                refs={"holder": actor.org, "items": str(len(views))},
+            )
+        )
+        return [_item(v) for v in views]
+
+    def granted_items(
+        self, *, actor: Actor, grant: SharingGrant, at: datetime
+    ) -> list[DisclosedItem]:
+        """Only the granted items and fields, only to the grant's recipient, only while in
+        force; audited when anything is shown."""
+        views = self._granted_views(actor, grant, at)
+        if not views:
+            return []
+        views.sort(key=lambda f: (f.occurred_at is None, f.occurred_at))
+        self._append(
+            AuditEvent(
+                AuditKind.DISCLOSURE,
+                at,
+                actor.id,
+                actor.org,
+                purpose=grant.purpose.value,
+                subject_id=grant.person_id,
+                outcome="permit",
+                reasons=("SHARING_GRANT",),
+                refs={
+                    "grant": grant.id,
+                    "decision_record": grant.decision_record_id,
+                    "holder": grant.holder_org,
+                    "items": str(len(views)),
+                },
+            )
+        )
+        return [_item(v) for v in views]
+
+    # --- Joint risk (issue 7): agencies' risk assessments and evidence, through the gate --------
+
+    def _risk_of(
+        self, actor: Actor, purpose: Purpose, person_id: str, at: datetime
+    ) -> RiskDisclosure | None:
+        """Decide per holder and category, read only permitted rows, audit one entry."""
+        records = list(self._directory.records_of(person_id))
+        holdings = list(self._facts.risk_holdings(person_id)) if records else []
+        holders = tuple(sorted({r.org_code for r in records} | {h.org_code for h in holdings}))
+        categories = tuple(
+            sorted({DataCategory.DEMOGRAPHICS, *(h.category for h in holdings)}, key=str)
+        )
+        decision = (
+            self._decision(actor, person_id, AccessRequest(purpose, holders, categories), at)
+            if records
+            else AccessDecision(())
+        )
+        identities = _identity_of(records, decision)
+        if not identities:
+            self._append(
+                AuditEvent(
+                    AuditKind.DISCLOSURE,
+                    at,
+                    actor.id,
+                    actor.org,
+                    purpose=purpose.value,
+                    subject_id=person_id,
+                    outcome="not_found",
+                    refs={"view": "risk"},
+                )
+            )
+            return None
+        names = self._org_names()
+        role = actor.role.value if actor.role else None
+        by_key = {(d.holder, d.category): d for d in decision.decisions}
+        assessments: list[Assessment] = []
+        evidence: list[EvidenceItem] = []
+        withheld: list[WithheldGroup] = []
+        limits: list[str] = []
+        shown: dict[str, str] = {}
+        for holding in sorted(holdings, key=lambda h: (h.org_code, h.category.value)):
+            found = by_key.get((holding.org_code, holding.category))
+            if found is not None and found.permitted:
+                # The minimum data set: an evidence item's words only where "summary" is shared.
+                summaries = found.fields is None or "summary" in found.fields
+                if not summaries:
+                    limits.append(
+                        f"{names.get(holding.org_code, holding.org_code)} share the kind and date "
+                        f"of their {holding.category.label} evidence with you, not its details."
+                    )
+                rows, items = self._facts.read_risk(
+                    holding.org_code, person_id, holding.category, summaries=summaries
+                )
+                assessments.extend(rows)
+                evidence.extend(items)
+                shown[f"risk:{holding.org_code}/{holding.category.value}"] = str(
+                    len(rows) + len(items)
+                )
+            elif found is not None:
+                withheld.append(
+                    WithheldGroup(
+                        holding.org_code,
+                        names.get(holding.org_code, holding.org_code),
+                        holding.category,
+                        holding.count,
+                        found.reasons,
+                        explain(found, names, role=role),
+                        found.override_available,
+                    )
+                )
+        self._append(
+            AuditEvent(
+                AuditKind.DISCLOSURE,
+                at,
+                actor.id,
+                actor.org,
+                purpose=purpose.value,
+                subject_id=person_id,
+                outcome="risk_disclosed" if shown else "risk_none",
+                reasons=tuple(sorted({r.value for d in decision.decisions for r in d.reasons})),
+                refs={
+                    "view": "risk",
+                    **dict(sorted(shown.items())),
+                    **{f"withheld:{w.org_code}/{w.category.value}": str(w.count) for w in withheld},
+                },
+            )
+        )
+        return RiskDisclosure(
+            PersonSummary(person_id, identities),
+            purpose,
+            VisibleRisk(
+                tuple(assessments),
+                tuple(evidence),
+                sum(w.count for w in withheld),
+            ),
+            tuple(withheld),
+            limits=tuple(limits),
+            withheld_about=tuple(person_id for _ in withheld),
+        )
+
+    def risk_assessments(
+        self, *, actor: Actor, purpose: Purpose, person_id: str, at: datetime | None = None
+    ) -> RiskDisclosure:
+        """Agencies' risk assessments and evidence about a person that the practitioner may
+        see, and what is withheld and why. NotFound as for the record; one audit entry."""
+        found = self._risk_of(actor, purpose, person_id, at or utcnow())
+        if found is None:
+            raise NotFound(NOT_FOUND_MESSAGE, field="person")
+        return found
+
+    def household_risk_assessments(
+        self, *, actor: Actor, purpose: Purpose, person_id: str, at: datetime | None = None
+    ) -> RiskDisclosure:
+        """The same for the person and every household member whose identity the practitioner
+        may see (members they may not see are left out entirely); one audit entry per person."""
+        at = at or utcnow()
+        own = self._risk_of(actor, purpose, person_id, at)
+        if own is None:
+            raise NotFound(NOT_FOUND_MESSAGE, field="person")
+        parts = [own]
+        for member in self._directory.household_of(person_id):
+            seen = self._risk_of(actor, purpose, member, at)
+            if seen is not None:
+                parts.append(seen)
+        return RiskDisclosure(
+            own.person,
+            purpose,
+            VisibleRisk(
+                tuple(a for p in parts for a in p.visible.assessments),
+                tuple(e for p in parts for e in p.visible.evidence),
+                sum(p.visible.withheld or 0 for p in parts),
+            ),
+            tuple(w for p in parts for w in p.withheld),
+            tuple(p.person for p in parts[1:]),
+            tuple(dict.fromkeys(note for p in parts for note in p.limits)),
+            tuple(about for p in parts for about in p.withheld_about),
+        )
+
+
+def _item(view: FactView) -> DisclosedItem:
+    """A fact as the sharing pages show it: its date (when disclosed) first, then its fields."""
+    fields = {} if view.occurred_at is None else {"occurred_at": view.occurred_at.isoformat()}
+    fields.update(view.fields)
+    return DisclosedItem(view.id, view.org_code, view.category, fields)

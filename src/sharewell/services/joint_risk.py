@@ -1,8 +1,9 @@
 """Risk calibrations (versioned, signed by every partner) and joint risk profiles.
 
 Person-level: the assessments and evidence behind a profile come through `VisibleRiskSource`,
-a port the disclosure gate (issue 5) implements, already filtered to what the viewer may see
-(ADR 0006). This service never reads agencies' records itself.
+which the disclosure gate implements (`DisclosureGate.risk_assessments`), already filtered to
+what the viewer may see, audited (ADR 0006). This service never reads agencies' records itself.
+Proposing, signing and a version coming into force are appended to the audit log.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from sharewell.domain.audit import AuditEvent, AuditKind
 from sharewell.domain.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from sharewell.domain.organisations import Practitioner
 from sharewell.domain.risk import (
@@ -20,12 +22,15 @@ from sharewell.domain.risk import (
     EvidenceItem,
     JointRiskProfile,
     Signature,
-    VisibleRisk,
     calibration_in_force,
     joint_profile,
     parse_calibration,
 )
 from sharewell.domain.times import utcnow
+from sharewell.domain.vocabulary import Purpose
+from sharewell.services.disclosure import PersonSummary, RiskDisclosure, WithheldGroup
+from sharewell.services.governance import Actor
+from sharewell.services.ports import AuditLog
 
 
 class CalibrationStore(Protocol):
@@ -55,24 +60,48 @@ class RiskRecords(Protocol):
 
 
 class VisibleRiskSource(Protocol):
-    """Assessments and evidence about a person or household that `viewer` may see.
+    """Assessments and evidence about a person (or their household) that `actor` may see.
 
-    Implemented by the disclosure gate (issue 5): it decides, reads only what is permitted,
-    audits, and says how many items were withheld when the rules allow.
+    Implemented by the disclosure gate (`DisclosureGate`): it decides per holder and category,
+    reads only what is permitted, audits durably, and groups what is withheld with reasons.
+    NotFound, as for the record, when the person is not someone the actor may see.
     """
 
-    def for_person(self, person_id: str, *, viewer: Practitioner, at: datetime) -> VisibleRisk: ...
+    def risk_assessments(
+        self, *, actor: Actor, purpose: Purpose, person_id: str, at: datetime | None = None
+    ) -> RiskDisclosure: ...
 
-    def for_household(
-        self, household_id: str, *, viewer: Practitioner, at: datetime
-    ) -> VisibleRisk: ...
+    def household_risk_assessments(
+        self, *, actor: Actor, purpose: Purpose, person_id: str, at: datetime | None = None
+    ) -> RiskDisclosure: ...
+
+
+def _calibration_event(
+    actor: Practitioner, at: datetime, outcome: str, calibration: Calibration, **refs: str
+) -> AuditEvent:
+    return AuditEvent(
+        AuditKind.CALIBRATION_CHANGE,
+        at,
+        actor.id,
+        actor.org_code,
+        outcome=outcome,
+        agreement=calibration.ref,
+        refs=dict(refs),
+    )
 
 
 class RiskCalibrations:
     """Propose, sign and look up the partnership's risk calibration."""
 
-    def __init__(self, *, store: CalibrationStore, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        *,
+        store: CalibrationStore,
+        audit: AuditLog,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
         self._store = store
+        self._audit = audit
         self._clock = clock
 
     def propose(self, document: Mapping[str, Any], *, actor: Practitioner) -> Calibration:
@@ -94,6 +123,12 @@ class RiskCalibrations:
                 f"The next version of {calibration.id} is {latest + 1}, not {calibration.version}",
                 field="version",
             )
+        # Audited before it is stored: if the log cannot take it, nothing is proposed.
+        self._audit.append(
+            _calibration_event(
+                actor, self._clock(), "proposed", calibration, parties=",".join(calibration.parties)
+            )
+        )
         self._store.add(calibration, document)
         return calibration
 
@@ -111,7 +146,20 @@ class RiskCalibrations:
             signed_at=at or self._clock(),
         )
         signed = found[version].with_signature(signature)  # checks party and double signing
+        self._audit.append(
+            _calibration_event(actor, signature.signed_at, "signed", signed, org=actor.org_code)
+        )
         self._store.sign(calibration_id, version, signature)
+        if not signed.unsigned_parties():
+            # The last party's signature brings this version into force (and any older one
+            # out of it): an entry of its own, so the log shows when the mapping changed.
+            before = calibration_in_force(
+                [c for c in found.values() if c.version != version], signature.signed_at
+            )
+            replaces = {"replaces": before.ref} if before is not None else {}
+            self._audit.append(
+                _calibration_event(actor, signature.signed_at, "in_force", signed, **replaces)
+            )
         return signed
 
     def in_force(self, calibration_id: str, *, at: datetime | None = None) -> Calibration:
@@ -149,6 +197,18 @@ class CalibrationStatus:
     pending: tuple[Calibration, ...]
 
 
+@dataclass(frozen=True)
+class RiskView:
+    """A joint risk profile and, beside it, what was withheld from the viewer and why."""
+
+    person: PersonSummary
+    profile: JointRiskProfile
+    withheld: tuple[WithheldGroup, ...]
+    members: tuple[PersonSummary, ...] = ()
+    limits: tuple[str, ...] = ()
+    withheld_about: tuple[str, ...] = ()
+
+
 class JointRisk:
     """Joint risk profiles for a person or a household, from what the viewer may see."""
 
@@ -165,16 +225,39 @@ class JointRisk:
         self._calibration_id = calibration_id
         self._clock = clock
 
-    def for_person(self, person_id: str, *, viewer: Practitioner) -> JointRiskProfile:
-        """Every agency's level for the person, side by side, combined by the agreed rule."""
-        at = self._clock()
-        calibration = self._calibrations.in_force(self._calibration_id, at=at)
-        seen = self._visible.for_person(person_id, viewer=viewer, at=at)
-        return joint_profile(person_id, seen, calibration, at=at)
+    def _view(
+        self, seen: RiskDisclosure, subject: str, calibration: Calibration, at: datetime
+    ) -> RiskView:
+        return RiskView(
+            seen.person,
+            joint_profile(subject, seen.visible, calibration, at=at),
+            seen.withheld,
+            seen.members,
+            seen.limits,
+            seen.withheld_about,
+        )
 
-    def for_household(self, household_id: str, *, viewer: Practitioner) -> JointRiskProfile:
-        """The same for everyone in a household (each agency's latest level per member)."""
-        at = self._clock()
+    def for_person(
+        self, person_id: str, *, actor: Actor, purpose: Purpose, at: datetime | None = None
+    ) -> RiskView:
+        """Every agency's level for the person, side by side, combined by the agreed rule.
+
+        NotFound (field `calibration`) when no calibration is in force: then nothing is read,
+        because nothing could be mapped."""
+        at = at or self._clock()
         calibration = self._calibrations.in_force(self._calibration_id, at=at)
-        seen = self._visible.for_household(household_id, viewer=viewer, at=at)
-        return joint_profile(household_id, seen, calibration, at=at)
+        seen = self._visible.risk_assessments(
+            actor=actor, purpose=purpose, person_id=person_id, at=at
+        )
+        return self._view(seen, person_id, calibration, at)
+
+    def for_household(
+        self, person_id: str, *, actor: Actor, purpose: Purpose, at: datetime | None = None
+    ) -> RiskView:
+        """The same for the person's household (each agency's latest level per member)."""
+        at = at or self._clock()
+        calibration = self._calibrations.in_force(self._calibration_id, at=at)
+        seen = self._visible.household_risk_assessments(
+            actor=actor, purpose=purpose, person_id=person_id, at=at
+        )
+        return self._view(seen, f"household of {person_id}", calibration, at)

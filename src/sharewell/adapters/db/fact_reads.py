@@ -13,6 +13,8 @@ from sqlalchemy import Engine, Integer, String, cast, func, literal, null, selec
 
 from sharewell.adapters.db.engine import reads_only
 from sharewell.adapters.db.tables import FactRow
+from sharewell.adapters.db.tables_risk import RiskAssessmentRow, RiskEvidenceRow
+from sharewell.domain.risk import Assessment, EvidenceItem, EvidenceKind
 from sharewell.domain.vocabulary import DataCategory
 from sharewell.services.disclosure import FactAsk, FactView, Holding, SourceRef
 
@@ -20,6 +22,11 @@ _COLUMNS = {"occurred_at": FactRow.occurred_at, "code": FactRow.code, "summary":
 # Asking for "detail" means every detail key: only a holder's own practitioners get it.
 ALL_DETAIL = "detail"
 _KNOWN = frozenset(c.value for c in DataCategory)
+
+
+def _utc(value: Any) -> Any:
+    # SQLite hands back naive datetimes; everything stored is UTC.
+    return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
 
 
 class SqlFactReader:
@@ -51,12 +58,38 @@ class SqlFactReader:
     def all_fields(self) -> tuple[str, ...]:
         return (*_COLUMNS, ALL_DETAIL)
 
+    def references(
+        self, org_code: str, local_ids: Sequence[str], categories: Sequence[DataCategory]
+    ) -> dict[str, DataCategory]:
+        query = select(FactRow.id, FactRow.category).where(
+            FactRow.org_code == org_code,
+            FactRow.local_id.in_(list(local_ids)),
+            FactRow.category.in_([c.value for c in categories]),
+        )
+        with self._engine.connect() as conn:
+            return {str(i): DataCategory(c) for i, c in conn.execute(query) if c in _KNOWN}
+
     def read(
         self, org_code: str, local_ids: Sequence[str], category: DataCategory, fields: Sequence[str]
     ) -> list[FactView]:
+        return self._select(
+            org_code,
+            fields,
+            FactRow.local_id.in_(list(local_ids)),
+            FactRow.category == category.value,
+        )
+
+    def read_ids(
+        self, org_code: str, fact_ids: Sequence[str], fields: Sequence[str]
+    ) -> list[FactView]:
+        if not fact_ids:
+            return []
+        return self._select(org_code, fields, FactRow.id.in_(list(fact_ids)))
+
+    def _select(self, org_code: str, fields: Sequence[str], *where: Any) -> list[FactView]:
         wanted = list(dict.fromkeys(fields))
         # Only the allowed fields are selected: a column, or one key of the detail JSON.
-        columns: list[Any] = [FactRow.id]
+        columns: list[Any] = [FactRow.id.label("_id"), FactRow.category.label("_category")]
         for name in wanted:
             if name in _COLUMNS:
                 columns.append(_COLUMNS[name].label(name))
@@ -64,20 +97,17 @@ class SqlFactReader:
                 columns.append(FactRow.detail.label(ALL_DETAIL))
             else:
                 columns.append(FactRow.detail[name].as_string().label(name))
-        order = FactRow.occurred_at.desc()
         query = (
             select(*columns)
-            .where(
-                FactRow.org_code == org_code,
-                FactRow.local_id.in_(list(local_ids)),
-                FactRow.category == category.value,
-            )
-            .order_by(order)
+            .where(FactRow.org_code == org_code, *where)
+            .order_by(FactRow.occurred_at.desc(), FactRow.id)
         )
         with self._engine.connect() as conn:
             rows = conn.execute(query).mappings().all()
         views = []
         for row in rows:
+            if row["_category"] not in _KNOWN:
+                continue
             shown: dict[str, str] = {}
             occurred = None
             for name in wanted:
@@ -89,7 +119,9 @@ class SqlFactReader:
                     shown.update({str(k): str(v) for k, v in (value or {}).items()})
                 elif value is not None:
                     shown[name] = str(value)
-            views.append(FactView(str(row["id"]), org_code, category, occurred, shown))
+            views.append(
+                FactView(str(row["_id"]), org_code, DataCategory(row["_category"]), occurred, shown)
+            )
         return views
 
     def read_many(self, asks: Sequence[FactAsk]) -> list[FactView]:
@@ -148,3 +180,89 @@ class SqlFactReader:
                     shown[name] = str(value)
             views.append(FactView(str(row["id"]), ask.org_code, ask.category, occurred, shown))
         return views
+
+    # --- risk assessments and evidence (issue 7) ------------------------------------------------
+
+    def risk_holdings(self, person_id: str) -> list[Holding]:
+        a, e = RiskAssessmentRow, RiskEvidenceRow
+        both = union_all(
+            select(a.org_code, a.category, literal(1).label("n")).where(a.person_id == person_id),
+            select(e.org_code, e.category, literal(1).label("n")).where(e.person_id == person_id),
+        ).subquery()
+        query = select(both.c.org_code, both.c.category, func.count()).group_by(
+            both.c.org_code, both.c.category
+        )
+        with self._engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [
+            Holding(org, DataCategory(category), int(count))
+            for org, category, count in rows
+            if category in _KNOWN
+        ]
+
+    def read_risk(
+        self, org_code: str, person_id: str, category: DataCategory, *, summaries: bool
+    ) -> tuple[list[Assessment], list[EvidenceItem]]:
+        a, e = RiskAssessmentRow, RiskEvidenceRow
+        evidence_columns: list[Any] = [e.id, e.kind, e.occurred_at, e.household_id]
+        if summaries:
+            evidence_columns.append(e.summary)
+        with self._engine.connect() as conn:
+            assessed = conn.execute(
+                select(
+                    a.id,
+                    a.org_name,
+                    a.scale_id,
+                    a.level,
+                    a.household_id,
+                    a.indicators,
+                    a.assessed_at,
+                )
+                .where(
+                    a.org_code == org_code, a.person_id == person_id, a.category == category.value
+                )
+                .order_by(a.assessed_at.desc())
+            ).all()
+            items = (
+                conn.execute(
+                    select(*evidence_columns)
+                    .where(
+                        e.org_code == org_code,
+                        e.person_id == person_id,
+                        e.category == category.value,
+                    )
+                    .order_by(e.occurred_at.desc())
+                )
+                .mappings()
+                .all()
+            )
+        return (
+            [
+                Assessment(
+                    id=r.id,
+                    org_code=org_code,
+                    org_name=r.org_name,
+                    scale_id=r.scale_id,
+                    level=r.level,
+                    person_id=person_id,
+                    assessed_at=_utc(r.assessed_at),
+                    household_id=r.household_id,
+                    indicators=r.indicators,
+                    category=category,
+                )
+                for r in assessed
+            ],
+            [
+                EvidenceItem(
+                    id=r["id"],
+                    org_code=org_code,
+                    kind=EvidenceKind(r["kind"]),
+                    summary=r["summary"] if summaries else "",
+                    occurred_at=_utc(r["occurred_at"]),
+                    person_id=person_id,
+                    household_id=r["household_id"],
+                    category=category,
+                )
+                for r in items
+            ],
+        )

@@ -15,7 +15,7 @@ from sharewell.adapters.db.tables_risk import (
     RiskCalibrationSignatureRow,
     RiskEvidenceRow,
 )
-from sharewell.domain.errors import Conflict
+from sharewell.domain.errors import Conflict, ValidationError
 from sharewell.domain.risk import (
     Assessment,
     Calibration,
@@ -29,6 +29,16 @@ from sharewell.domain.times import utcnow
 def _utc(value: datetime) -> datetime:
     # SQLite hands back naive datetimes; they were stored as UTC.
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _need_category(category: object, what: str) -> None:
+    # Without a category no access decision could govern it: refuse rather than guess.
+    if category is None:
+        raise ValidationError(
+            f"Give the data category of the {what} (for example criminal_offence or "
+            "social_care), so the agreements can govern who sees it",
+            field="category",
+        )
 
 
 class SqlCalibrationStore:
@@ -116,6 +126,7 @@ class SqlRiskRecords:
         self._engine = engine
 
     def add_assessment(self, assessment: Assessment) -> None:
+        _need_category(assessment.category, "assessment")
         with self._engine.begin() as conn:
             conn.execute(
                 insert(RiskAssessmentRow).values(
@@ -128,10 +139,12 @@ class SqlRiskRecords:
                     household_id=assessment.household_id,
                     indicators=assessment.indicators,
                     assessed_at=assessment.assessed_at,
+                    category=str(assessment.category),
                 )
             )
 
     def add_evidence(self, item: EvidenceItem) -> None:
+        _need_category(item.category, "evidence item")
         with self._engine.begin() as conn:
             conn.execute(
                 insert(RiskEvidenceRow).values(
@@ -142,5 +155,6 @@ class SqlRiskRecords:
                     person_id=item.person_id,
                     household_id=item.household_id,
                     occurred_at=item.occurred_at,
+                    category=str(item.category),
                 )
             )

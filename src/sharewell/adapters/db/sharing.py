@@ -1,5 +1,5 @@
-"""SQL implementations of the sharing ports (services/sharing.py, services/grant_disclosure.py)
-and of the API token store (services/api_tokens.py)."""
+"""SQL implementations of the sharing ports (services/sharing.py) and of the API token store
+(services/api_tokens.py). Facts are read only by the disclosure gate (adapters/db/fact_reads.py)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
-from sharewell.adapters.db.tables import FactRow, SourceRecordRow
-from sharewell.adapters.db.tables_identity import PersonLinkRow
 from sharewell.adapters.db.tables_sharing import ApiTokenRow, ShareRequestRow, SharingGrantRow
 from sharewell.domain.api_tokens import ApiToken, Scope
-from sharewell.domain.facts import Fact, Location, Sensitivity
 from sharewell.domain.sharing import (
     RequestStatus,
     SharedItem,
@@ -188,70 +185,6 @@ class SqlSharing:
     def transaction(self) -> Iterator[SqlSharingTransaction]:
         with self._engine.begin() as conn:
             yield SqlSharingTransaction(conn)
-
-
-def _fact(r: Any) -> Fact:
-    location = (
-        Location(r.latitude, r.longitude)
-        if r.latitude is not None and r.longitude is not None
-        else None
-    )
-    return Fact(
-        id=r.id,
-        org_code=r.org_code,
-        local_id=r.local_id,
-        category=DataCategory(r.category),
-        code=r.code,
-        occurred_at=_utc(r.occurred_at),
-        summary=r.summary,
-        detail=dict(r.detail or {}),
-        sensitivity=Sensitivity(r.sensitivity),
-        location=location,
-    )
-
-
-class SqlHeldFacts:
-    """Which facts an organisation holds about a person: its source records linked to the
-    person in the identity index (person_links), and their facts."""
-
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-
-    def _query(self, person_id: str, org: str, categories: Sequence[DataCategory]) -> Any:
-        local_ids = (
-            select(SourceRecordRow.local_id)
-            .join(PersonLinkRow, PersonLinkRow.record_id == SourceRecordRow.id)
-            .where(PersonLinkRow.person_id == person_id, SourceRecordRow.org_code == org)
-        )
-        return (
-            select(FactRow)
-            .where(
-                FactRow.org_code == org,
-                FactRow.local_id.in_(local_ids),
-                FactRow.category.in_([c.value for c in categories]),
-            )
-            .order_by(FactRow.occurred_at.desc(), FactRow.id)
-        )
-
-    def references(
-        self, person_id: str, org: str, categories: Sequence[DataCategory]
-    ) -> dict[str, DataCategory]:
-        with self._engine.connect() as conn:
-            rows = conn.execute(self._query(person_id, org, categories)).all()
-            return {r.id: DataCategory(r.category) for r in rows}
-
-    def held_by(self, person_id: str, org: str, categories: Sequence[DataCategory]) -> list[Fact]:
-        with self._engine.connect() as conn:
-            return [_fact(r) for r in conn.execute(self._query(person_id, org, categories)).all()]
-
-    def by_ids(self, fact_ids: Sequence[str]) -> list[Fact]:
-        if not fact_ids:
-            return []
-        with self._engine.connect() as conn:
-            rows = conn.execute(
-                select(FactRow).where(FactRow.id.in_(list(fact_ids))).order_by(FactRow.occurred_at)
-            ).all()
-            return [_fact(r) for r in rows]
 
 
 def _token(r: Any) -> ApiToken:

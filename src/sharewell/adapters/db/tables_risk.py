@@ -52,6 +52,9 @@ class RiskAssessmentRow(Base):
     household_id: Mapped[str | None] = mapped_column(String(40), index=True)
     indicators: Mapped[int | None] = mapped_column(Integer)
     assessed_at: Mapped[datetime] = mapped_column()
+    # The data category the access decision governs it by (migration 0008); rows from before
+    # it have none and are shown to nobody until an agency gives one.
+    category: Mapped[str | None] = mapped_column(String(40))
 
 
 class RiskEvidenceRow(Base):
@@ -65,3 +68,4 @@ class RiskEvidenceRow(Base):
     person_id: Mapped[str | None] = mapped_column(String(40), index=True)
     household_id: Mapped[str | None] = mapped_column(String(40), index=True)
     occurred_at: Mapped[datetime] = mapped_column()
+    category: Mapped[str | None] = mapped_column(String(40))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from sharewell.domain.risk import Assessment, EvidenceItem
 from sharewell.domain.vocabulary import DataCategory
 from sharewell.services.disclosure import (
     FactAsk,
@@ -94,6 +95,9 @@ class MemoryFactReader:
 
     facts: list[StoredFact] = field(default_factory=list)
     asked: list[tuple[str, DataCategory, tuple[str, ...]]] = field(default_factory=list)
+    assessments: list[Assessment] = field(default_factory=list)
+    evidence: list[EvidenceItem] = field(default_factory=list)
+    risk_asked: list[tuple[str, str, DataCategory, bool]] = field(default_factory=list)
 
     def holdings(self, records: Sequence[SourceRef]) -> list[Holding]:
         refs = {(r.org_code, r.local_id) for r in records}
@@ -127,3 +131,23 @@ class MemoryFactReader:
             occurred = f.occurred_at if "occurred_at" in fields else None
             views.append(FactView(f.id, org_code, category, occurred, shown))
         return views
+
+    def risk_holdings(self, person_id: str) -> list[Holding]:
+        rows: list[Assessment | EvidenceItem] = [*self.assessments, *self.evidence]
+        counts = Counter(
+            (r.org_code, r.category)
+            for r in rows
+            if r.person_id == person_id and r.category is not None
+        )
+        return [Holding(org, category, n) for (org, category), n in counts.items() if category]
+
+    def read_risk(
+        self, org_code: str, person_id: str, category: DataCategory, *, summaries: bool
+    ) -> tuple[list[Assessment], list[EvidenceItem]]:
+        self.risk_asked.append((org_code, person_id, category, summaries))
+
+        def mine(r: Assessment | EvidenceItem) -> bool:
+            return r.org_code == org_code and r.person_id == person_id and r.category is category
+
+        items = [e if summaries else replace(e, summary="") for e in self.evidence if mine(e)]
+        return [a for a in self.assessments if mine(a)], items

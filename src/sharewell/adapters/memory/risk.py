@@ -1,17 +1,16 @@
-"""In-memory calibration store and a visible-risk source, for service tests.
+"""In-memory calibration store, for service tests.
 
-`MemoryVisibleRisk` stands in for the disclosure gate: the test decides what the viewer sees.
+What a viewer may see of agencies' assessments comes from the real disclosure gate, built on
+the memory person directory and fact reader (adapters/memory/disclosure.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
 from sharewell.domain.errors import Conflict
-from sharewell.domain.organisations import Practitioner
-from sharewell.domain.risk import Calibration, Signature, VisibleRisk
+from sharewell.domain.risk import Calibration, Signature
 
 
 class MemoryCalibrationStore:
@@ -40,22 +39,3 @@ class MemoryCalibrationStore:
     def sign(self, calibration_id: str, version: int, signature: Signature) -> None:
         key = (calibration_id, version)
         self.calibrations[key] = self.calibrations[key].with_signature(signature)
-
-
-class MemoryVisibleRisk:
-    """A VisibleRiskSource that returns what the test put in, per person and household."""
-
-    def __init__(self) -> None:
-        self.people: dict[str, VisibleRisk] = {}
-        self.households: dict[str, VisibleRisk] = {}
-        self.asked: list[tuple[str, str, datetime]] = []
-
-    def for_person(self, person_id: str, *, viewer: Practitioner, at: datetime) -> VisibleRisk:
-        self.asked.append((person_id, viewer.id, at))
-        return self.people.get(person_id, VisibleRisk((), ()))
-
-    def for_household(
-        self, household_id: str, *, viewer: Practitioner, at: datetime
-    ) -> VisibleRisk:
-        self.asked.append((household_id, viewer.id, at))
-        return self.households.get(household_id, VisibleRisk((), ()))

@@ -168,7 +168,7 @@ def remove_demo_data(conn: Connection) -> dict[str, int]:
         for name in _DEMO_ONLY:
             _delete(conn, meta, meta.tables[name], "1=1", removed)
         _delete(conn, meta, meta.tables["postcodes"], "postcode LIKE 'AY%'", removed)
-        for name in ("facts", "source_records"):
+        for name in ("facts", "source_records", "risk_assessments", "risk_evidence"):
             _delete(conn, meta, meta.tables[name], f"org_code IN ({codes})", removed)
         _delete(conn, meta, meta.tables["organisations"], f"code IN ({codes})", removed)
     except DBAPIError as exc:

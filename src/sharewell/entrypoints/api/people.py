@@ -135,6 +135,9 @@ class FactOut(BaseModel):
     occurred_at: datetime | None
     date_london: str | None = Field(description="The date in Europe/London")
     fields: dict[str, str]
+    shared_on_request: bool = Field(
+        False, description="Shown because the holder shared it with you on request"
+    )
 
 
 class WithheldOut(BaseModel):
@@ -176,6 +179,7 @@ class RecordOut(BaseModel):
                     if f.occurred_at
                     else None,
                     fields=dict(f.fields),
+                    shared_on_request=f.id in record.shared,
                 )
                 for f in record.chronology
             ],

@@ -164,7 +164,7 @@ def share_request(
     actor = gov.Actor.of(caller)
     found = sharing.visible_request(wiring.sharing, request_id, actor=actor)
     shared = sharing.shared_with_me(
-        wiring.sharing, wiring.disclose, actor=actor, request_id=request_id, at=_now(request)
+        wiring.sharing, wiring.disclosure, actor=actor, request_id=request_id, at=_now(request)
     )
     return ShareRequestDetail(
         request=ShareRequestOut.of(found, found.overdue(_now(request))),
@@ -182,7 +182,7 @@ def answer_share_request(
     answered, _grant = sharing.answer_request(
         wiring.sharing,
         wiring.governance,
-        wiring.held_facts,
+        wiring.disclosure,
         wiring.audit,
         actor=gov.Actor.of(caller),
         request_id=request_id,

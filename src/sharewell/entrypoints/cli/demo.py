@@ -142,8 +142,10 @@ def sign_in_table() -> Table:
 
 
 def _put_partnership_to_work(settings: Settings) -> None:
-    """Sign the example charter and link the agencies' records, so people can be found."""
+    """Sign the example charter and link the agencies' records, so people can be found; then
+    sign the example risk calibration and record the agencies' risk assessments."""
     from sharewell.adapters.synthetic.charter import sign_demo_charter
+    from sharewell.adapters.synthetic.risk import plant_demo_risk, sign_demo_calibration
     from sharewell.bootstrap import build, build_identity
     from sharewell.services.identity import link_batch
 
@@ -160,8 +162,15 @@ def _put_partnership_to_work(settings: Settings) -> None:
                 threshold=settings.link_threshold,
                 review_lower=settings.review_lower,
             )
+        calibration = sign_demo_calibration(container.risk_calibrations)
+        assessments = plant_demo_risk(container.engine, as_of=utcnow())
     finally:
         container.close()
+    console.print(
+        f"Risk calibration {calibration} signed by every party; "
+        f"{assessments:,} agencies' risk assessments recorded.",
+        highlight=False,
+    )
     console.print(
         f"Linked {report.records:,} agency records into {report.people:,} people "
         f"({report.queued_for_review} pairs for clerical review).",

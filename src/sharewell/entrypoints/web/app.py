@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
 from fastapi import FastAPI, Request
@@ -15,6 +16,7 @@ from sharewell.domain.times import utcnow
 from sharewell.entrypoints.api.hotspots import router as hotspots_api
 from sharewell.entrypoints.api.organisations import router as organisations_api
 from sharewell.entrypoints.api.people import router as people_api
+from sharewell.entrypoints.api.risk import people_router as people_risk_api
 from sharewell.entrypoints.api.risk import router as risk_api
 from sharewell.entrypoints.api.sharing import router as sharing_api
 from sharewell.entrypoints.web import (
@@ -45,8 +47,19 @@ def create_app(
     """
     settings.check_safe()
     configure_logging(settings.log_level)
+    owned = container is None
     container = container or build(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        # On shutdown: the audit sequencer commits what is queued and signs a last tree head,
+        # then the connections close. A container passed in belongs to the caller.
+        if owned:
+            container.close()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Sharewell API",
         version=__version__,
         description="Safe, lawful, early information sharing between partner organisations. "
@@ -69,6 +82,7 @@ def create_app(
     app.include_router(hotspots_api)
     app.include_router(risk_pages.router)
     app.include_router(risk_api)
+    app.include_router(people_risk_api)
     app.include_router(people_pages.router)
     app.include_router(people_api)
     app.include_router(sharing_pages.router)

@@ -24,8 +24,9 @@ from sharewell.entrypoints.api.deps import container, current_practitioner
 from sharewell.entrypoints.web.sessions import session_of
 from sharewell.entrypoints.web.templating import render
 from sharewell.services import governance
-from sharewell.services.disclosure import FactView, PersonQuery, PersonSummary
+from sharewell.services.disclosure import FactView, PersonQuery, PersonSummary, WithheldGroup
 from sharewell.services.governance import Actor
+from sharewell.services.joint_risk import RiskView
 
 router = APIRouter(include_in_schema=False)
 
@@ -232,6 +233,86 @@ def _action_links(
     return links
 
 
+def _withheld(person_id: str, groups: tuple[WithheldGroup, ...]) -> list[dict[str, object]]:
+    return [
+        {
+            "sentence": w.sentence,
+            "explanation": w.explanation,
+            "actions": _action_links(person_id, w.org_code, w.category.value, w.override_available),
+        }
+        for w in groups
+    ]
+
+
+def _day(value: datetime) -> str:
+    return value.astimezone(LONDON).strftime("%-d %b %Y")
+
+
+def _risk_section(
+    request: Request,
+    wiring: Container,
+    viewer: Practitioner,
+    purpose: Purpose,
+    person_id: str,
+    *,
+    household: bool = False,
+) -> dict[str, object]:
+    """The joint risk profile for the page, read through the disclosure gate."""
+    joint = wiring.joint_risk
+    try:
+        view: RiskView = (joint.for_household if household else joint.for_person)(
+            person_id, actor=Actor.of(viewer), purpose=purpose, at=_now(request)
+        )
+    except NotFound as exc:
+        if exc.field != "calibration":
+            raise
+        return {
+            "missing": "No risk calibration is signed by every partner, so agencies' "
+            "levels cannot be put on a common scale yet."
+        }
+    profile = view.profile
+    org_names = {o.code: o.name for o in wiring.organisations.list()}
+    names = {view.person.person_id: view.person.name, **{m.person_id: m.name for m in view.members}}
+    rule = (
+        "the highest current level of any agency"
+        if profile.combine.value == "highest"
+        else "the mean of current levels, rounded up"
+    )
+    return {
+        "profile": profile,
+        "rule": rule,
+        "household": household,
+        "agency_rows": [
+            [
+                *([{"text": names.get(a.person_id, a.person_id)}] if household else []),
+                {"text": a.org_name},
+                {"text": a.scale},
+                {"text": a.level},
+                {"text": f"{a.common} {a.common_label}"},
+                {"text": _day(a.assessed_at) + ("" if a.current else " (out of date)")},
+            ]
+            for a in profile.agencies
+        ],
+        "evidence_rows": [
+            [
+                *([{"text": names.get(w.item.person_id or "", "")}] if household else []),
+                {"text": _day(w.item.occurred_at)},
+                {"text": org_names.get(w.item.org_code, w.item.org_code)},
+                {"text": w.item.kind.value.capitalize()},
+                {"text": w.item.summary or "Details not shared with you"},
+                {"text": f"{w.weight:g}"},
+            ]
+            for w in profile.evidence
+        ],
+        "withheld": [
+            # In a household, each group is about one member: the actions ask about them.
+            {**_withheld(about, (group,))[0], "about": names.get(about) if household else None}
+            for about, group in zip(view.withheld_about, view.withheld, strict=True)
+        ],
+        "limits": view.limits,
+    }
+
+
 @router.get("/people/{person_id}")
 def joined_up_record(
     request: Request, person_id: str, wiring: Wiring, viewer: SignedIn
@@ -252,18 +333,14 @@ def joined_up_record(
             },
             {"text": names.get(f.org_code, f.org_code)},
             {"text": f.category.label.capitalize()},
-            {"text": _fact_summary(f)},
+            {
+                "text": _fact_summary(f)
+                + (" (shared with you on request)" if f.id in record.shared else "")
+            },
         ]
         for f in record.chronology
     ]
-    withheld = [
-        {
-            "sentence": w.sentence,
-            "explanation": w.explanation,
-            "actions": _action_links(person_id, w.org_code, w.category.value, w.override_available),
-        }
-        for w in record.withheld
-    ]
+    withheld = _withheld(person_id, record.withheld)
     return render(
         request,
         "person_record.html",
@@ -275,6 +352,7 @@ def joined_up_record(
             "rows": rows,
             "withheld": withheld,
             "limits": record.limits,
+            "risk": _risk_section(request, wiring, viewer, purpose, person_id),
         },
     )
 
@@ -299,6 +377,7 @@ def household(request: Request, person_id: str, wiring: Wiring, viewer: SignedIn
             "nav": "people",
             "person": person,
             "rows": [_person_row(m) for m in members],
+            "risk": _risk_section(request, wiring, viewer, purpose, person_id, household=True),
         },
     )
 

@@ -212,7 +212,7 @@ def _request_page(
     shared: list[Any] = []
     holder_view = practitioner.org_code == found.holder_org
     if holder_view and found.status is RequestStatus.OPEN:
-        held = wiring.disclose.own_items(
+        held = wiring.disclosure.own_items(
             actor=actor,
             person_id=found.person_id,
             categories=found.categories,
@@ -220,7 +220,7 @@ def _request_page(
         )
     if found.requester_id == practitioner.id and found.status is RequestStatus.SHARED:
         shared = sharing.shared_with_me(
-            wiring.sharing, wiring.disclose, actor=actor, request_id=found.id, at=_now(request)
+            wiring.sharing, wiring.disclosure, actor=actor, request_id=found.id, at=_now(request)
         )
     errors = errors or {}
     return render(
@@ -291,7 +291,7 @@ async def answer(
         sharing.answer_request(
             wiring.sharing,
             wiring.governance,
-            wiring.held_facts,
+            wiring.disclosure,
             wiring.audit,
             actor=gov.Actor.of(practitioner),
             request_id=request_id,
