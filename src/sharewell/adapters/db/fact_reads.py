@@ -9,7 +9,19 @@ from collections.abc import Sequence
 from datetime import UTC
 from typing import Any
 
-from sqlalchemy import Engine, Integer, String, cast, func, literal, null, select, tuple_, union_all
+from sqlalchemy import (
+    Engine,
+    Integer,
+    String,
+    cast,
+    func,
+    literal,
+    literal_column,
+    null,
+    select,
+    tuple_,
+    union_all,
+)
 
 from sharewell.adapters.db.engine import reads_only
 from sharewell.adapters.db.tables import FactRow
@@ -161,8 +173,8 @@ class SqlFactReader:
                     FactRow.category == ask.category.value,
                 )
             )
-        query = union_all(*branches).subquery()
-        ordered = select(query).order_by(query.c.part, query.c.rank)
+        # Ordered by the branches' own labels (no subquery to build on every read).
+        ordered = union_all(*branches).order_by(literal_column("part"), literal_column("rank"))
         with self._engine.connect() as conn:
             rows = conn.execute(ordered).mappings().all()
         views = []
