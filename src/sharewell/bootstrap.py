@@ -8,15 +8,19 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
+from sharewell.adapters.calendar_files import load_calendar
 from sharewell.adapters.crypto.passwords import Argon2Passwords
 from sharewell.adapters.crypto.signing import load_signer
+from sharewell.adapters.db.alerts import SqlAlerts
 from sharewell.adapters.db.area_reads import SqlAreaReads
 from sharewell.adapters.db.audit_log import SqlAuditLog, SqlAuditReader
 from sharewell.adapters.db.engine import check_reachable, make_engine
 from sharewell.adapters.db.fact_reads import SqlFactReader
 from sharewell.adapters.db.governance import SqlGovernance
 from sharewell.adapters.db.identity import SqlPeople, SqlReviewQueue, SqlSourceRecords
+from sharewell.adapters.db.mash import SqlMash
 from sharewell.adapters.db.people_reads import SqlPersonDirectory
+from sharewell.adapters.db.portal import SqlPortal
 from sharewell.adapters.db.repositories import SqlOrganisations, SqlPractitioners
 from sharewell.adapters.db.risk_repositories import SqlCalibrationStore, SqlRiskRecords
 from sharewell.adapters.db.sharing import SqlApiTokens, SqlSharing
@@ -25,16 +29,22 @@ from sharewell.adapters.linkage.features import canonical_forename, phonetic
 from sharewell.config import Settings
 from sharewell.domain.access import AccessDecision, AccessRequest
 from sharewell.domain.accounts import LockoutPolicy
+from sharewell.domain.alerts import SchoolCalendar
 from sharewell.domain.audit import AuditEvent
+from sharewell.domain.citizens import parse_rule
 from sharewell.domain.identity import match_key
+from sharewell.domain.mash import RagTimes
 from sharewell.domain.sharing import ResponseTimes
+from sharewell.domain.vocabulary import DataCategory
 from sharewell.services import governance as governance_service
 from sharewell.services import sharing as sharing_service
 from sharewell.services.accounts import Accounts
+from sharewell.services.alerts import Dispatcher
 from sharewell.services.disclosure import DisclosureGate
 from sharewell.services.governance import Actor
 from sharewell.services.hotspots import Hotspots
 from sharewell.services.joint_risk import JointRisk, RiskCalibrations
+from sharewell.services.portal import Portal, PortalPolicy
 
 if TYPE_CHECKING:
     from sharewell.adapters.linkage.engine import SplinkLinkage
@@ -60,6 +70,15 @@ class Container:
     sharing: SqlSharing
     response_times: ResponseTimes
     api_tokens: SqlApiTokens
+    portal: Portal
+    alerts: SqlAlerts
+    school_calendar: SchoolCalendar
+    mash: SqlMash
+    rag_times: RagTimes
+
+    def alert_dispatcher(self) -> Dispatcher:
+        """The alert dispatcher (this process appends its disclosures to the audit log)."""
+        return make_dispatcher(self)
 
     def close(self) -> None:
         # The sequencer first: it commits what is queued and signs a last tree head.
@@ -107,6 +126,7 @@ def build(settings: Settings, *, check: bool = True) -> Container:
             sharing_store, practitioner_id=practitioner_id, person_id=person_id, at=at
         ),
     )
+    audit_reader = SqlAuditReader(engine)
 
     return Container(
         settings=settings,
@@ -130,7 +150,7 @@ def build(settings: Settings, *, check: bool = True) -> Container:
         ),
         governance=governance,
         audit=audit,
-        audit_reader=SqlAuditReader(engine),
+        audit_reader=audit_reader,
         disclosure=disclosure,
         sharing=sharing_store,
         response_times=ResponseTimes(
@@ -139,6 +159,83 @@ def build(settings: Settings, *, check: bool = True) -> Container:
             settings.share_routine_working_days,
         ),
         api_tokens=SqlApiTokens(engine),
+        portal=Portal(
+            store=SqlPortal(engine),
+            gate=disclosure,
+            governance=governance,
+            audit=audit,
+            reader=audit_reader,
+            practitioners=practitioners,
+            organisations=organisations.list,
+            policy=portal_policy(settings),
+        ),
+        alerts=SqlAlerts(engine),
+        school_calendar=load_calendar(
+            settings.alerts_terms_file, settings.alerts_bank_holidays_file
+        ),
+        mash=SqlMash(engine),
+        rag_times=RagTimes(
+            settings.mash_red_hours, settings.mash_amber_hours, settings.mash_green_hours
+        ),
+    )
+
+
+def portal_policy(settings: Settings) -> PortalPolicy:
+    """The citizen portal's settings as the service takes them."""
+    return PortalPolicy(
+        code_minutes=settings.portal_code_minutes,
+        code_attempts=settings.portal_code_attempts,
+        codes_per_hour=settings.portal_codes_per_hour,
+        withholding=tuple(parse_rule(rule) for rule in settings.portal_withholding),
+        copy_withheld=frozenset(DataCategory(c) for c in settings.portal_copy_withheld),
+        demo_mode=settings.demo_mode,
+        storage_location=settings.portal_storage_location,
+        retention=settings.portal_retention,
+        security=(
+            "Every request to see someone's information is decided against the signed "
+            "agreements, consent and the practitioner's role, and is refused by default.",
+            "Every decision, disclosure and change is written to a tamper-evident log, signed "
+            "with the partnership's key, that anyone can check.",
+            "Only named, trained practitioners with a working relationship with you can see "
+            "information shared about you.",
+        ),
+        contact=settings.portal_contact,
+    )
+
+
+def make_dispatcher(container: Container) -> Dispatcher:
+    """The alert dispatcher with its channels: inbox (always), signed webhooks, email if an
+    SMTP server is configured."""
+    from datetime import timedelta
+
+    from sharewell.adapters.delivery.email import SmtpTransport
+    from sharewell.adapters.delivery.webhooks import WebhookTransport
+    from sharewell.domain.alerts import Channel
+    from sharewell.services.alerts import Transport
+
+    settings = container.settings
+    transports: dict[Channel, Transport] = {
+        Channel.WEBHOOK: WebhookTransport(
+            container.alerts.webhook, timeout_seconds=settings.alerts_webhook_timeout_seconds
+        )
+    }
+    if settings.smtp_host:
+        transports[Channel.EMAIL] = SmtpTransport(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            sender=settings.smtp_sender,
+            base_url=settings.public_base_url,
+            starttls=settings.smtp_starttls,
+        )
+    return Dispatcher(
+        store=container.alerts,
+        gate=container.disclosure,
+        practitioners=container.practitioners,
+        transports=transports,
+        audit=container.audit,
+        max_attempts=settings.alerts_max_attempts,
+        backoff_base=timedelta(seconds=settings.alerts_backoff_seconds),
+        workers=settings.alerts_workers,
     )
 
 

@@ -79,6 +79,112 @@ class Settings(BaseSettings):
         default=0.5, gt=0, le=1, description="Pairs from here up to the threshold go to review"
     )
 
+    # --- The citizen portal (docs/portal.md) ---
+    portal_code_minutes: int = Field(
+        default=10, ge=1, le=60, description="How long a citizen's one-time code lasts"
+    )
+    portal_code_attempts: int = Field(
+        default=5, ge=1, le=10, description="Wrong tries before a one-time code stops working"
+    )
+    portal_codes_per_hour: int = Field(
+        default=5, ge=1, description="One-time codes one address may be sent per hour"
+    )
+    portal_withholding: list[str] = Field(
+        default=[
+            "crime_prevention:*:365:showing it could prejudice the prevention or detection of crime"
+        ],
+        description="Log entries withheld from citizens for a time: purpose:org:days:why",
+    )
+    portal_copy_withheld: list[str] = Field(
+        default=["police_intelligence", "risk_to_staff"],
+        description="Categories a copy leaves to the holder's IG team to review first",
+    )
+    portal_storage_location: str = Field(
+        default="In the United Kingdom, in the partnership's own database. It is never sent "
+        "abroad.",
+        description="Where the data is stored, for the commitments page",
+    )
+    portal_retention: str = Field(
+        default="Each organisation keeps its records for as long as its retention schedule "
+        "says; the record of who looked is kept for as long as the partnership exists.",
+        description="How long data is kept, for the commitments page",
+    )
+    portal_contact: str = Field(
+        default="The partnership's data protection officer: dpo@anyshire.example",
+        description="Who to contact, for the commitments page",
+    )
+    portal_oidc_issuer: str | None = Field(
+        default=None, description="OpenID Connect issuer URL for citizens (e.g. NHS login)"
+    )
+    portal_oidc_client_id: str | None = Field(default=None, description="Our OIDC client id")
+    portal_oidc_client_secret: SecretStr | None = Field(
+        default=None, description="Our OIDC client secret"
+    )
+    portal_oidc_client_secret_file: Path | None = Field(
+        default=None, description="A file holding the OIDC client secret instead"
+    )
+    portal_oidc_redirect_url: str | None = Field(
+        default=None, description="Our callback URL as registered: https://HOST/my/oidc/callback"
+    )
+    portal_oidc_scopes: str = Field(default="openid email", description="Scopes asked for")
+    portal_oidc_level: str = Field(
+        default="medium", description="Identity level a provider's sign-in is recorded with"
+    )
+
+    def oidc_client_secret(self) -> str | None:
+        """The OIDC client secret from the setting or its file."""
+        if self.portal_oidc_client_secret is not None:
+            return self.portal_oidc_client_secret.get_secret_value()
+        if self.portal_oidc_client_secret_file is not None:
+            return self.portal_oidc_client_secret_file.read_text(encoding="utf-8").strip()
+        return None
+
+    alerts_terms_file: Path = Field(
+        default=REPO_ROOT / "config" / "calendars" / "anyshire-school-terms-2026-2027.yaml",
+        description="School term calendar (YAML) for 'before the next school day' alert deadlines",
+    )
+    alerts_bank_holidays_file: Path = Field(
+        default=REPO_ROOT / "config" / "calendars" / "bank-holidays-england-wales.yaml",
+        description="Bank holidays (YAML) for school-day alert deadlines",
+    )
+    alerts_max_attempts: int = Field(
+        default=8, ge=1, description="Webhook and email tries before a delivery is dead-lettered"
+    )
+    alerts_backoff_seconds: float = Field(
+        default=1.0, gt=0, description="First retry delay; doubles on each failure (capped 1 h)"
+    )
+    alerts_webhook_timeout_seconds: float = Field(
+        default=5.0, gt=0, description="How long a webhook endpoint has to answer"
+    )
+    alerts_dispatch_in_server: bool = Field(
+        default=True,
+        description="Run the alert dispatcher inside `sharewell serve` (the process that owns "
+        "the audit sequencer); turn off to run `sharewell alerts dispatch` as that process",
+    )
+    alerts_poll_seconds: float = Field(
+        default=0.02, gt=0, description="How often an idle alert dispatcher looks for work"
+    )
+    alerts_workers: int = Field(
+        default=8, ge=1, description="Alerts the dispatcher decides and sends at once"
+    )
+    smtp_host: str | None = Field(
+        default=None, description="SMTP server for email alerts (none: email is not sent)"
+    )
+    smtp_port: int = Field(default=25, ge=1, description="SMTP server port")
+    smtp_sender: str = Field(
+        default="sharewell@localhost", description="From address of email alerts"
+    )
+    smtp_starttls: bool = Field(default=False, description="Use STARTTLS with the SMTP server")
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000", description="Sharewell's address, for links in emails"
+    )
+    mash_hub_org: str = Field(
+        default="CSCN", description="Organisation code of the multi-agency safeguarding hub"
+    )
+    mash_red_hours: int = Field(default=4, ge=1, description="MASH response time for red")
+    mash_amber_hours: int = Field(default=24, ge=1, description="MASH response time for amber")
+    mash_green_hours: int = Field(default=72, ge=1, description="MASH response time for green")
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")

@@ -11,6 +11,7 @@ import pytest
 from fastapi.routing import APIRoute
 from starlette.routing import Mount
 
+from sharewell.entrypoints.web.portal_security import PUBLIC_PORTAL_PATHS, is_portal
 from sharewell.entrypoints.web.security import PUBLIC_PATHS, STATIC_PREFIXES
 from tests.entrypoints.conftest import Web
 
@@ -41,9 +42,16 @@ def test_every_route_refuses_the_signed_out_except_the_public_ones(web: Web) -> 
             if method == "HEAD":
                 continue
             answer = web.client.request(method, path, follow_redirects=False)
-            if route.path in PUBLIC_PATHS:
+            if route.path in PUBLIC_PATHS or route.path in PUBLIC_PORTAL_PATHS:
                 continue
-            if path.startswith("/api/"):
+            if is_portal(path):
+                # The citizen portal has its own sign-in, never a practitioner's.
+                if path.startswith("/api/"):
+                    assert answer.status_code == 401, (method, path, answer.status_code)
+                else:
+                    assert answer.status_code == 303, (method, path, answer.status_code)
+                    assert answer.headers["location"] == "/my/sign-in"
+            elif path.startswith("/api/"):
                 assert answer.status_code == 401, (method, path, answer.status_code)
                 assert answer.json()["error"]["code"] == "NOT_AUTHENTICATED"
             else:
@@ -84,6 +92,8 @@ def test_every_form_route_refuses_a_post_without_the_csrf_token(web: Web) -> Non
         methods = getattr(route, "methods", None) or set()
         if "POST" not in methods or route.path.startswith("/api/"):
             continue
+        if is_portal(route.path) and route.path not in PUBLIC_PORTAL_PATHS:
+            continue  # no citizen signed in here: see tests/entrypoints/test_portal_security.py
         answer = web.client.post(_concrete(route.path), data={"anything": "x"})
         assert answer.status_code == 403, (route.path, answer.status_code)
         assert "did not come from Sharewell" in answer.text

@@ -24,6 +24,10 @@ class AuditKind(StrEnum):
     SHARING_GRANT = "sharing_grant"
     API_TOKEN = "api_token"
     CALIBRATION_CHANGE = "calibration_change"
+    # The citizen portal: a citizen's sign-in, identity check, own views and requests.
+    CITIZEN_SIGN_IN = "citizen_sign_in"
+    CITIZEN_VIEW = "citizen_view"
+    CITIZEN_REQUEST = "citizen_request"
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,11 +21,13 @@ from typing import Protocol
 
 from sharewell.domain.access import AccessDecision, AccessRequest, Decision, Reason, explain
 from sharewell.domain.audit import AuditEvent, AuditKind
+from sharewell.domain.citizens import CitizenActor
 from sharewell.domain.errors import NotFound, StorageUnavailable, ValidationError
 from sharewell.domain.risk import Assessment, EvidenceItem, VisibleRisk
 from sharewell.domain.sharing import SharingGrant
 from sharewell.domain.times import utcnow
 from sharewell.domain.vocabulary import DataCategory, Purpose
+from sharewell.services.alerts import AlertDisclosure
 from sharewell.services.governance import Actor
 from sharewell.services.ports import AuditLog
 from sharewell.services.sharing import DisclosedItem
@@ -171,6 +173,10 @@ class FactReader(Protocol):
     def read_many(self, asks: Sequence[FactAsk]) -> Sequence[FactView]:
         """`read` for each ask, in one go: the asks' facts in the order given, each ask's newest
         first. Each ask's facts carry only that ask's fields."""
+        ...
+
+    def read_fact(self, org_code: str, fact_id: str, fields: Sequence[str]) -> FactView | None:
+        """Only these fields of one of the holder's facts (None if the holder has no such fact)."""
         ...
 
 
@@ -868,6 +874,204 @@ class DisclosureGate:
             tuple(p.person for p in parts[1:]),
             tuple(dict.fromkeys(note for p in parts for note in p.limits)),
             tuple(about for p in parts for about in p.withheld_about),
+        )
+
+    # --- The citizen's own view (the portal) -------------------------------------------------
+    # A citizen sees only people they may act for (CitizenActor.people); anyone else looks
+    # exactly like nobody, with the same NotFound. Every call is audited as a citizen view.
+
+    def _citizen_records(
+        self, citizen: CitizenActor, person_id: str, what: str, at: datetime
+    ) -> list[IdentityRecord]:
+        records = (
+            list(self._directory.records_of(person_id)) if citizen.may_act_for(person_id) else []
+        )
+        if not records:
+            self._append(
+                AuditEvent(
+                    AuditKind.CITIZEN_VIEW,
+                    at,
+                    citizen.audit_id,
+                    None,
+                    subject_id=person_id,
+                    outcome="not_found",
+                    refs={"view": what},
+                )
+            )
+            raise NotFound(NOT_FOUND_MESSAGE, field="person")
+        return records
+
+    def match_citizen(
+        self, *, account_id: str, query: PersonQuery, at: datetime | None = None
+    ) -> tuple[str, tuple[str, ...]] | None:
+        """The one person whose records match every detail the citizen gave (family name, date
+        of birth, and postcode or NHS number), with which details matched; None when no one or
+        more than one does. Reveals nothing else; audited without the details."""
+        at = at or utcnow()
+        wanted_family = query.name.strip().split()[-1].casefold() if query.name.strip() else ""
+        postcode = query.postcode.replace(" ", "").upper()
+        nhs = query.nhs_number.replace(" ", "")
+        found: dict[str, tuple[str, ...]] = {}
+        if wanted_family and query.date_of_birth and (postcode or nhs):
+            for person_id in self._directory.search(query, limit=CANDIDATE_LIMIT):
+                for r in self._directory.records_of(person_id):
+                    if (
+                        r.family_name.casefold() != wanted_family
+                        or r.date_of_birth != query.date_of_birth
+                    ):
+                        continue
+                    if nhs and r.nhs_number and r.nhs_number.replace(" ", "") == nhs:
+                        found[person_id] = ("family_name", "date_of_birth", "nhs_number")
+                    elif (
+                        postcode and r.postcode and r.postcode.replace(" ", "").upper() == postcode
+                    ):
+                        found.setdefault(person_id, ("family_name", "date_of_birth", "postcode"))
+        matched = next(iter(found.items())) if len(found) == 1 else None
+        self._append(
+            AuditEvent(
+                AuditKind.CITIZEN_SIGN_IN,
+                at,
+                f"citizen:{account_id}",
+                None,
+                subject_id=matched[0] if matched else None,
+                outcome="identity_matched" if matched else "identity_not_matched",
+                refs={"criteria": ",".join(query.criteria())},
+            )
+        )
+        return matched
+
+    def citizen_holdings(
+        self, *, citizen: CitizenActor, person_id: str, at: datetime | None = None
+    ) -> list[Holding]:
+        """Which organisations hold how many items of which categories about the citizen:
+        counts only, never content. Audited."""
+        at = at or utcnow()
+        records = self._citizen_records(citizen, person_id, "holdings", at)
+        holdings = sorted(
+            self._facts.holdings([r.ref for r in records]),
+            key=lambda h: (h.org_code, h.category.value),
+        )
+        orgs = {r.org_code for r in records}
+        # Every organisation with a record holds at least the person's identity details.
+        for org in sorted(orgs - {h.org_code for h in holdings}):
+            holdings.append(Holding(org, DataCategory.DEMOGRAPHICS, 1))
+        self._append(
+            AuditEvent(
+                AuditKind.CITIZEN_VIEW,
+                at,
+                citizen.audit_id,
+                None,
+                subject_id=person_id,
+                outcome="holdings",
+                refs={"view": "holdings", "holders": ",".join(sorted(orgs))},
+            )
+        )
+        return holdings
+
+    def citizen_copy(
+        self,
+        *,
+        citizen: CitizenActor,
+        person_id: str,
+        withheld: frozenset[DataCategory] = frozenset(),
+        at: datetime | None = None,
+    ) -> tuple[tuple[IdentityRecord, ...], tuple[FactView, ...], tuple[Holding, ...]]:
+        """A copy of the citizen's own information (subject access): their identity records and
+        every field of their facts, except categories the partnership reviews before release
+        (returned as counts only). Audited."""
+        at = at or utcnow()
+        records = self._citizen_records(citizen, person_id, "copy", at)
+        holdings = list(self._facts.holdings([r.ref for r in records]))
+        local_ids: dict[str, list[str]] = {}
+        for r in records:
+            local_ids.setdefault(r.org_code, []).append(r.local_id)
+        facts: list[FactView] = []
+        held_back: list[Holding] = []
+        for holding in sorted(holdings, key=lambda h: (h.org_code, h.category.value)):
+            if holding.category in withheld:
+                held_back.append(holding)
+                continue
+            facts.extend(
+                self._facts.read(
+                    holding.org_code,
+                    local_ids[holding.org_code],
+                    holding.category,
+                    self._facts.all_fields(),
+                )
+            )
+        facts.sort(key=lambda f: (f.occurred_at is None, f.occurred_at), reverse=True)
+        self._append(
+            AuditEvent(
+                AuditKind.CITIZEN_VIEW,
+                at,
+                citizen.audit_id,
+                None,
+                subject_id=person_id,
+                outcome="copy",
+                refs={
+                    "view": "copy",
+                    "facts": str(len(facts)),
+                    "held_back": ",".join(f"{h.org_code}/{h.category.value}" for h in held_back),
+                },
+            )
+        )
+        return tuple(records), tuple(facts), tuple(held_back)
+
+    # --- Early alerts (services/alerts.py) ------------------------------------------------------
+
+    def alert_content(
+        self,
+        *,
+        actor: Actor,
+        alert_id: str,
+        person_id: str,
+        holder: str,
+        category: DataCategory,
+        purpose: Purpose,
+        fact_id: str,
+        fields: Sequence[str],
+        at: datetime,
+    ) -> AlertDisclosure:
+        """An alert's content for its recipient, decided now (at dispatch) for the alert's
+        purpose: only the rule's minimum data set, further limited to what the agreement flow
+        allows. Audited durably (in the person's access log) before anything is returned; a
+        refusal (e.g. the agreement was terminated after the event) discloses nothing."""
+        request = AccessRequest(purpose, (holder,), (category,))
+        decision = self._decision(actor, person_id, request, at)
+        found = next(
+            (d for d in decision.decisions if d.holder == holder and d.category is category),
+            None,
+        )
+        shown: dict[str, str] = {}
+        if found is not None and found.permitted:
+            allowed = [f for f in fields if found.fields is None or f in found.fields]
+            view = self._facts.read_fact(holder, fact_id, allowed) if allowed else None
+            if view is not None:
+                shown = dict(view.fields)
+                if view.occurred_at is not None and "occurred_at" in allowed:
+                    shown["occurred_at"] = view.occurred_at.isoformat()
+        permitted = bool(found is not None and found.permitted and shown)
+        reasons = tuple(r.value for r in found.reasons) if found is not None else ()
+        self._append(
+            AuditEvent(
+                AuditKind.DISCLOSURE,
+                at,
+                actor.id,
+                actor.org,
+                purpose=purpose.value,
+                subject_id=person_id,
+                outcome="alert_disclosed" if permitted else "alert_withheld",
+                reasons=reasons,
+                agreement=found.agreement if found is not None else None,
+                refs={
+                    "alert": alert_id,
+                    "fact": fact_id,
+                    f"{holder}/{category.value}": ",".join(sorted(shown)) or "none",
+                },
+            )
+        )
+        return AlertDisclosure(
+            permitted, shown if permitted else {}, reasons, found.agreement if found else None
         )
 
 

@@ -144,6 +144,7 @@ def sign_in_table() -> Table:
 def _put_partnership_to_work(settings: Settings) -> None:
     """Sign the example charter and link the agencies' records, so people can be found; then
     sign the example risk calibration and record the agencies' risk assessments."""
+    from sharewell.adapters.synthetic.alerts import plant_demo_alerts
     from sharewell.adapters.synthetic.charter import sign_demo_charter
     from sharewell.adapters.synthetic.risk import plant_demo_risk, sign_demo_calibration
     from sharewell.bootstrap import build, build_identity
@@ -164,11 +165,20 @@ def _put_partnership_to_work(settings: Settings) -> None:
             )
         calibration = sign_demo_calibration(container.risk_calibrations)
         assessments = plant_demo_risk(container.engine, as_of=utcnow())
+        watched = plant_demo_alerts(
+            container.engine, container.alerts, container.audit, since=utcnow().date()
+        )
     finally:
         container.close()
     console.print(
         f"Risk calibration {calibration} signed by every party; "
         f"{assessments:,} agencies' risk assessments recorded.",
+        highlight=False,
+    )
+    console.print(
+        f"Early alert rules in force; {watched} people in situations they watch (for example "
+        "a child on a protection plan: report an A&E attendance as clinician@acu and it reaches "
+        "sw@cscn).",
         highlight=False,
     )
     console.print(
@@ -219,5 +229,10 @@ def demo(
     console.print(sign_in_table())
     console.print(f"Password for every demo account: {DEMO_PASSWORD}", highlight=False)
     console.print(f"Open http://{host}:{port}/ in a browser.", highlight=False)
+    console.print(
+        f"Citizens sign in at http://{host}:{port}/my; in the demo their one-time codes appear "
+        f"at http://{host}:{port}/my/demo-outbox.",
+        highlight=False,
+    )
     if not no_serve:
         _serve(settings, host, port)

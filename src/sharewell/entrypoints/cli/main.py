@@ -16,6 +16,7 @@ from sharewell.config import Settings
 from sharewell.domain.errors import SharewellError, ValidationError
 from sharewell.entrypoints.cli import agreements as agreements_cli
 from sharewell.entrypoints.cli import policy as policy_cli
+from sharewell.entrypoints.cli.alerts import app as alerts_app
 from sharewell.entrypoints.cli.audit import app as _audit_app
 from sharewell.entrypoints.cli.demo import app as demo_app
 from sharewell.entrypoints.cli.hotspots import app as hotspots_app
@@ -36,6 +37,7 @@ app.add_typer(demo_app)
 app.add_typer(_audit_app, name="audit")
 app.add_typer(hotspots_app, name="hotspots")
 app.add_typer(risk_app, name="risk")
+app.add_typer(alerts_app, name="alerts")
 
 
 def settings() -> Settings:

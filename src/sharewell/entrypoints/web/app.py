@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -13,6 +14,7 @@ from sharewell import __version__
 from sharewell.bootstrap import Container, build
 from sharewell.config import Settings
 from sharewell.domain.times import utcnow
+from sharewell.entrypoints.api.alerts import router as alerts_api
 from sharewell.entrypoints.api.hotspots import router as hotspots_api
 from sharewell.entrypoints.api.organisations import router as organisations_api
 from sharewell.entrypoints.api.people import router as people_api
@@ -20,12 +22,15 @@ from sharewell.entrypoints.api.risk import people_router as people_risk_api
 from sharewell.entrypoints.api.risk import router as risk_api
 from sharewell.entrypoints.api.sharing import router as sharing_api
 from sharewell.entrypoints.web import (
+    alert_pages,
     assets,
     errors,
     hotspot_pages,
     ig_pages,
+    mash_pages,
     pages,
     people_pages,
+    portal_pages,
     risk_pages,
     security,
     sharing_pages,
@@ -52,7 +57,27 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # The server owns the audit sequencer, so alerts are dispatched here too (one process
+        # appends to the log: docs/decisions/0004-audit-log.md).
+        stop = threading.Event()
+        dispatching = None
+        if settings.alerts_dispatch_in_server:
+            dispatcher = container.alert_dispatcher()
+            dispatching = threading.Thread(
+                target=dispatcher.serve,
+                kwargs={
+                    "should_stop": stop.is_set,
+                    "poll_seconds": settings.alerts_poll_seconds,
+                },
+                name="sharewell-alert-dispatcher",
+                daemon=True,
+            )
+            dispatching.start()
         yield
+        stop.set()
+        if dispatching is not None:
+            dispatching.join(timeout=30)
+            dispatcher.close()
         # On shutdown: the audit sequencer commits what is queued and signs a last tree head,
         # then the connections close. A container passed in belongs to the caller.
         if owned:
@@ -88,6 +113,10 @@ def create_app(
     app.include_router(sharing_pages.router)
     app.include_router(sharing_api)
     app.include_router(ig_pages.router)
+    portal_pages.install(app)
+    app.include_router(alert_pages.router)
+    app.include_router(mash_pages.router)
+    app.include_router(alerts_api)
 
     @app.get("/api/docs", include_in_schema=False)
     def api_docs(request: Request) -> Response:

@@ -22,6 +22,7 @@ from sharewell.config import Settings
 from sharewell.domain.errors import CsrfFailed, NotAuthenticated
 from sharewell.entrypoints.api import errors as api_errors
 from sharewell.entrypoints.web.errors import crash_response, error_page, is_api
+from sharewell.entrypoints.web.portal_security import CitizenGate, is_portal
 from sharewell.entrypoints.web.sessions import (
     CSRF_FIELD,
     CSRF_HEADER,
@@ -82,6 +83,7 @@ class Gatekeeper:
         self._codec = SessionCodec(settings.secret_key.get_secret_value())
         self._cookie = cookie_name(settings.https)
         self._idle_seconds = settings.session_minutes * 60
+        self._citizens = CitizenGate(settings, clock)
 
     async def __call__(self, request: Request, call_next: CallNext) -> Response:
         started = time.perf_counter()
@@ -113,6 +115,9 @@ class Gatekeeper:
         return response
 
     async def _guarded(self, request: Request, call_next: CallNext) -> Response:
+        if is_portal(request.url.path):
+            # Citizens have their own cookie and gate: never a practitioner's session.
+            return await self._citizens(request, call_next, self._csrf_ok)
         session = self._load(request)
         request.state.session = session
         request.state.practitioner = None

@@ -5,9 +5,11 @@ from __future__ import annotations
 from alembic import context
 
 from sharewell.adapters.db import (
+    tables_alerts,  # noqa: F401  (early alerts and MASH referrals)
     tables_audit,  # noqa: F401
     tables_governance,  # noqa: F401  (registers the tables)
     tables_identity,  # noqa: F401  (registers the identity tables)
+    tables_portal,  # noqa: F401  (citizen portal)
     tables_risk,  # noqa: F401  (registers the risk tables)
     tables_sharing,  # noqa: F401  (requests to share, grants, API tokens)
 )

@@ -1,0 +1,1 @@
+"""Alert delivery channels: signed webhooks (httpx) and email (SMTP)."""
