@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -60,7 +62,7 @@ def _build(url: str, people: int, facts: int) -> tuple[Any, list[str], dict[str,
     from sharewell.bootstrap import build
 
     timings: dict[str, float] = {}
-    settings = Settings(database_url=url, demo_mode=True)
+    settings = _settings(url)
     container = build(settings)
     started = time.perf_counter()
     upgrade(container.engine)
@@ -100,7 +102,23 @@ def _build(url: str, people: int, facts: int) -> tuple[Any, list[str], dict[str,
     return container, patients, timings
 
 
-def _run(base: str, paths: list[str], clients: int, seconds: float) -> dict[str, float]:
+def _sign_in(base: str, clients: int) -> list[httpx.Client]:
+    """One signed-in client per simulated user, before any clock starts (sign-in is slow on
+    purpose: a password hash)."""
+    signed: list[httpx.Client] = []
+    for _ in range(clients):
+        client = httpx.Client(base_url=base, timeout=30)
+        page = client.get("/sign-in").text
+        token = page.split('name="csrf_token" value="')[1].split('"')[0]
+        client.post(
+            "/sign-in", data={"email": GP_EMAIL, "password": DEMO_PASSWORD, "csrf_token": token}
+        )
+        signed.append(client)
+    return signed
+
+
+def _run(signed: list[httpx.Client], paths: list[str], seconds: float) -> dict[str, Any]:
+    clients = len(signed)
     latencies: list[float] = []
     errors = 0
     statuses: dict[int, int] = {}
@@ -109,25 +127,20 @@ def _run(base: str, paths: list[str], clients: int, seconds: float) -> dict[str,
 
     def worker(n: int) -> None:
         nonlocal errors
-        with httpx.Client(base_url=base, timeout=30) as client:
-            page = client.get("/sign-in").text
-            token = page.split('name="csrf_token" value="')[1].split('"')[0]
-            client.post(
-                "/sign-in", data={"email": GP_EMAIL, "password": DEMO_PASSWORD, "csrf_token": token}
-            )
-            mine: list[float] = []
-            bad = 0
-            i = n
-            while time.monotonic() < stop:
-                path = paths[i % len(paths)]
-                i += clients
-                t0 = time.perf_counter()
-                answer = client.get(path, headers={"x-sharewell-purpose": "direct_care"})
-                mine.append(time.perf_counter() - t0)
-                if answer.status_code not in (200, 404):
-                    bad += 1
-                    with lock:
-                        statuses[answer.status_code] = statuses.get(answer.status_code, 0) + 1
+        client = signed[n]
+        mine: list[float] = []
+        bad = 0
+        i = n
+        while time.monotonic() < stop:
+            path = paths[i % len(paths)]
+            i += clients
+            t0 = time.perf_counter()
+            answer = client.get(path, headers={"x-sharewell-purpose": "direct_care"})
+            mine.append(time.perf_counter() - t0)
+            if answer.status_code not in (200, 404):
+                bad += 1
+                with lock:
+                    statuses[answer.status_code] = statuses.get(answer.status_code, 0) + 1
         with lock:
             latencies.extend(mine)
             errors += bad
@@ -150,48 +163,100 @@ def _run(base: str, paths: list[str], clients: int, seconds: float) -> dict[str,
     }
 
 
+def _settings(url: str) -> Settings:
+    # Quiet request logs (the one JSON line is the output) and room for every client to sign in
+    # from 127.0.0.1; everything else as configured by default.
+    return Settings(
+        database_url=url, demo_mode=True, log_level="WARNING", sign_in_attempts_per_ip=10_000
+    )
+
+
+def _serve(url: str, port: int) -> None:
+    """The server process: Sharewell plus the one-row baseline, under uvicorn."""
+    import uvicorn
+
+    app = create_app(_settings(url), clock=lambda: NOW)
+
+    @app.get("/bench/one-row", include_in_schema=False)
+    def one_row(request: Request) -> JSONResponse:
+        # The baseline: the same app, middleware and session, one indexed row read.
+        with request.app.state.container.engine.connect() as conn:
+            row = conn.execute(select(SourceRecordRow.id).where(SourceRecordRow.id == 1)).first()
+        return JSONResponse({"id": row[0] if row else None})
+
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+
+
+def _wait_up(base: str, server: Any) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if not server.is_alive():
+            raise SystemExit("the benchmark server stopped while starting")
+        try:
+            httpx.get(base + "/healthz", timeout=1)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise SystemExit("the benchmark server did not start within 60 s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--people", type=int, default=100_000)
     parser.add_argument("--facts", type=int, default=1_000_000)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument(
+        "--profile", metavar="FILE", help="record the server with py-spy (if installed) to FILE"
+    )
     args = parser.parse_args()
-    import uvicorn
 
     name = f"sharewell_bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'create database "{name}"'))
     url = ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    container = None
+    server = None
     try:
         container, patients, timings = _build(url, args.people, args.facts)
-        app = create_app(container.settings, container=container, clock=lambda: NOW)
-
-        @app.get("/bench/one-row", include_in_schema=False)
-        def one_row(request: Request) -> JSONResponse:
-            # The baseline: the same app, middleware and session, one indexed row read.
-            with request.app.state.container.engine.connect() as conn:
-                row = conn.execute(
-                    select(SourceRecordRow.id).where(SourceRecordRow.id == 1)
-                ).first()
-            return JSONResponse({"id": row[0] if row else None})
-
+        # The builder lets go of the sequencer lock: the server process takes it.
+        container.close()
         port = 18000 + os.getpid() % 1000
-        server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+        # The server runs in its own process (its own interpreter lock), the clients here.
+        server = multiprocessing.get_context("spawn").Process(
+            target=_serve, args=(url, port), daemon=True
         )
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        while not server.started:
-            time.sleep(0.05)
+        server.start()
         base = f"http://127.0.0.1:{port}"
-        _run(base, [f"/api/v1/people/{p}" for p in patients[:50]], args.clients, 2)  # warm up
-        records = _run(base, [f"/api/v1/people/{p}" for p in patients], args.clients, args.seconds)
-        baseline = _run(base, ["/bench/one-row"], args.clients, args.seconds)
-        server.should_exit = True
-        thread.join(timeout=10)
+        _wait_up(base, server)
+        signed = _sign_in(base, args.clients)
+        _run(signed, [f"/api/v1/people/{p}" for p in patients[:50]], 2)  # warm up
+        spy = None
+        if args.profile:
+            spy = subprocess.Popen(
+                [
+                    "py-spy",
+                    "record",
+                    "--gil",
+                    "--pid",
+                    str(server.pid),
+                    "--format",
+                    "raw",
+                    "-o",
+                    args.profile,
+                    "--duration",
+                    str(int(args.seconds)),
+                    "--nonblocking",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        records = _run(signed, [f"/api/v1/people/{p}" for p in patients], args.seconds)
+        if spy is not None:
+            spy.wait(timeout=60)
+        baseline = _run(signed, ["/bench/one-row"], args.seconds)
+        for client in signed:
+            client.close()
         print(
             json.dumps(
                 {
@@ -213,8 +278,9 @@ def main() -> None:
             )
         )
     finally:
-        if container is not None:
-            container.close()
+        if server is not None and server.is_alive():
+            server.terminate()
+            server.join(timeout=30)
         with admin.connect() as conn:
             conn.execute(text(f'drop database if exists "{name}" with (force)'))
         admin.dispose()

@@ -30,6 +30,7 @@ from sharewell.config import Settings
 from sharewell.domain.access import AccessDecision, AccessRequest
 from sharewell.domain.accounts import LockoutPolicy
 from sharewell.domain.alerts import SchoolCalendar
+from sharewell.domain.audit import AuditEvent
 from sharewell.domain.citizens import parse_rule
 from sharewell.domain.identity import match_key
 from sharewell.domain.mash import RagTimes
@@ -106,15 +107,10 @@ def build(settings: Settings, *, check: bool = True) -> Container:
 
     def decide(
         *, actor: Actor, person_id: str, request: AccessRequest, at: datetime
-    ) -> AccessDecision:
-        return governance_service.decide_access(
-            governance,
-            practitioners,
-            audit,
-            actor=actor,
-            person_id=person_id,
-            request=request,
-            at=at,
+    ) -> tuple[AccessDecision, AuditEvent]:
+        # The gate appends the decision's entry with its own disclosure entry, in one commit.
+        return governance_service.decide_unrecorded(
+            governance, practitioners, actor=actor, person_id=person_id, request=request, at=at
         )
 
     risk_calibrations = RiskCalibrations(store=SqlCalibrationStore(engine), audit=audit)
@@ -127,7 +123,7 @@ def build(settings: Settings, *, check: bool = True) -> Container:
         facts=SqlFactReader(engine),
         decide=decide,
         audit=audit,
-        org_names=lambda: {o.code: o.name for o in organisations.list()},
+        org_names=organisations.names,
         grants=lambda practitioner_id, person_id, at: sharing_service.active_grants(
             sharing_store, practitioner_id=practitioner_id, person_id=person_id, at=at
         ),

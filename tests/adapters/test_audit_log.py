@@ -311,3 +311,46 @@ def test_a_failed_start_is_retried_on_the_next_append(
         assert log.append(decision(0)).index == 0
     finally:
         log.close()
+
+
+def test_append_many_commits_its_entries_together_and_in_order(
+    engine: Engine, signer: TreeHeadSigner
+) -> None:
+    log = new_log(engine, signer)
+    try:
+        first = log.append(decision(0))
+        batches = log.batches_committed
+        receipts = log.append_many([decision(1), decision(2), decision(3)])
+        # One commit for the three (nobody else was appending).
+        assert log.batches_committed == batches + 1
+        assert log.append_many([]) == []
+    finally:
+        log.close()
+    assert first.index == 0
+    assert [r.index for r in receipts] == [1, 2, 3]
+    stored = list(SqlAuditReader(engine).entries())
+    assert [body for _, body, _ in stored[1:]] == [
+        canonical_entry(n, decision(n)) for n in (1, 2, 3)
+    ]
+    assert verify(engine, signer).startswith("Audit log intact: 4 entries")
+
+
+def test_append_many_is_refused_whole_when_its_batch_fails(
+    engine: Engine, signer: TreeHeadSigner
+) -> None:
+    log = new_log(engine, signer)
+    try:
+        log.append(decision(0))
+        # A stranger takes index 1: the batch holding indexes 1 and 2 cannot be committed.
+        body = canonical_entry(1, decision(99))
+        with engine.begin() as conn:
+            conn.execute(
+                text("INSERT INTO audit_entries VALUES (1, :at, 'decision', :b, :l)"),
+                {"at": START, "b": body.decode(), "l": leaf_hash(body)},
+            )
+        with pytest.raises(StorageUnavailable, match="nothing may be disclosed"):
+            log.append_many([decision(1), decision(2)])
+        assert [r.index for r in log.append_many([decision(2), decision(3)])] == [2, 3]
+    finally:
+        log.close()
+    verify(engine, signer)

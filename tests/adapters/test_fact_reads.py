@@ -101,3 +101,29 @@ def test_holdings_count_by_holder_and_category_for_those_records_only(engine: En
         ("POL", "police_intelligence", 2),
     ]
     assert SqlFactReader(engine).holdings([]) == []
+
+
+def test_read_many_gives_each_ask_only_its_own_fields(engine: Engine) -> None:
+    from sharewell.services.disclosure import FactAsk
+
+    _load(engine)
+    reader = SqlFactReader(engine)
+    views = reader.read_many(
+        [
+            FactAsk("POL", ("n1",), DataCategory.CRIMINAL_OFFENCE, ("incident_type",)),
+            FactAsk("POL", ("n1",), DataCategory.POLICE_INTELLIGENCE, ("summary", "occurred_at")),
+            FactAsk("SCH1", ("n1",), DataCategory.EDUCATION, ("code", "detail")),
+        ]
+    )
+    assert [v.id for v in views[:1]] == ["f1"]
+    assert sorted(v.id for v in views[1:3]) == ["f2", "f3"]
+    assert views[3].id == "f4"
+    # The crime's time was not asked for, though the intelligence's was.
+    assert views[0].occurred_at is None
+    assert dict(views[0].fields) == {"incident_type": "domestic_abuse"}
+    assert {dict(v.fields)["summary"] for v in views[1:3]} == {"Intel", "Intel 2"}
+    assert all(v.occurred_at == AT for v in views[1:3])
+    assert all("incident_type" not in v.fields for v in views[1:])
+    assert dict(views[3].fields) == {"code": "ABS"}
+    assert (views[3].org_code, views[3].category) == ("SCH1", DataCategory.EDUCATION)
+    assert reader.read_many([]) == []

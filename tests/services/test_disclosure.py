@@ -13,7 +13,7 @@ from sharewell.adapters.memory.disclosure import (
     StoredFact,
 )
 from sharewell.domain.access import AccessDecision, AccessRequest, Decision, Outcome, Reason
-from sharewell.domain.audit import AuditKind
+from sharewell.domain.audit import AuditEvent, AuditKind
 from sharewell.domain.errors import NotFound, StorageUnavailable, ValidationError
 from sharewell.domain.vocabulary import DataCategory, Purpose, Role
 from sharewell.services.disclosure import DisclosureGate, IdentityRecord, PersonQuery
@@ -34,8 +34,8 @@ class TableDecider:
 
     def __call__(
         self, *, actor: Actor, person_id: str, request: AccessRequest, at: datetime
-    ) -> AccessDecision:
-        del person_id, at  # the table answers the same for everyone, at any time
+    ) -> tuple[AccessDecision, AuditEvent]:
+        # The table answers the same for everyone, at any time.
         self.calls += 1
         out = []
         for holder in request.holders:
@@ -65,12 +65,29 @@ class TableDecider:
                             (Reason.NO_AGREEMENT,),
                         )
                     )
-        return AccessDecision(tuple(out))
+        return AccessDecision(tuple(out)), _decided(actor, person_id, request, at)
+
+
+def _decided(actor: Actor, person_id: str, request: AccessRequest, at: datetime) -> AuditEvent:
+    return AuditEvent(
+        AuditKind.DECISION,
+        at,
+        actor.id,
+        actor.org,
+        purpose=request.purpose.value,
+        subject_id=person_id,
+        outcome="decided",
+    )
+
+
+def _shown(audit: MemoryAuditLog) -> list[AuditEvent]:
+    """The gate's own entries (not the decisions' entries it appends with them)."""
+    return [e for e in audit.events if e.kind is not AuditKind.DECISION]
 
 
 def raising_decider(
     *, actor: Actor, person_id: str, request: AccessRequest, at: datetime
-) -> AccessDecision:
+) -> tuple[AccessDecision, AuditEvent]:
     raise RuntimeError("governance store down")
 
 
@@ -165,7 +182,7 @@ def test_permit_returns_only_the_allowed_fields(directory, facts) -> None:  # ty
     assert "no agreement" in record.withheld[0].explanation
     # Identity details come only from holders whose demographics may be seen.
     assert [i.org_code for i in record.person.identities] == ["SCH1"]
-    [event] = audit.events
+    [event] = _shown(audit)
     assert event.kind is AuditKind.DISCLOSURE
     assert event.subject_id == "child"
     assert event.purpose == "safeguarding_children"
@@ -187,7 +204,7 @@ def test_denial_of_everything_looks_like_an_unknown_person(directory, facts) -> 
         )
     assert hidden.value.message == unknown.value.message
     assert facts.asked == []
-    assert [e.outcome for e in audit.events] == ["not_found", "not_found"]
+    assert [e.outcome for e in _shown(audit)] == ["not_found", "not_found"]
 
 
 def test_audit_failure_discloses_nothing(directory, facts) -> None:  # type: ignore[no-untyped-def]
@@ -215,7 +232,7 @@ def test_decider_failure_discloses_nothing(directory, facts) -> None:  # type: i
 def test_decision_unavailable_denials_disclose_nothing(directory, facts) -> None:  # type: ignore[no-untyped-def]
     def unavailable(
         *, actor: Actor, person_id: str, request: AccessRequest, at: datetime
-    ) -> AccessDecision:
+    ) -> tuple[AccessDecision, AuditEvent]:
         return AccessDecision(
             tuple(
                 Decision(
@@ -224,7 +241,7 @@ def test_decision_unavailable_denials_disclose_nothing(directory, facts) -> None
                 for h in request.holders
                 for c in request.categories
             )
-        )
+        ), _decided(actor, person_id, request, at)
 
     gate = _gate(directory, facts, unavailable)
     with pytest.raises(StorageUnavailable):
@@ -245,7 +262,7 @@ def test_search_leaves_out_people_the_practitioner_may_not_see(directory, facts)
     )
     # Two people are called Liam Carter; only the pupil is visible, and the count says one.
     assert [p.person_id for p in results] == ["child"]
-    [event] = audit.events
+    [event] = _shown(audit)
     assert event.kind is AuditKind.SEARCH
     assert event.outcome == "1 results"
     assert "stranger" not in repr(event)
@@ -308,4 +325,51 @@ def test_person_shows_identity_only_from_permitted_holders(directory, facts) -> 
     assert facts.asked == []
     with pytest.raises(NotFound):
         gate.person(actor=SCHOOL_LEAD, purpose=Purpose.EARLY_HELP, person_id="stranger", at=AT)
-    assert [e.outcome for e in audit.events] == ["identity", "not_found"]
+    assert [e.outcome for e in _shown(audit)] == ["identity", "not_found"]
+
+
+def test_the_decision_and_the_disclosure_are_recorded_in_one_commit(directory, facts) -> None:  # type: ignore[no-untyped-def]
+    audit = MemoryAuditLog()
+    gate = _gate(directory, facts, TableDecider(SCHOOL_PERMITS), audit)
+    gate.joined_up_record(
+        actor=SCHOOL_LEAD, purpose=Purpose.SAFEGUARDING_CHILDREN, person_id="child", at=AT
+    )
+    assert [e.kind for e in audit.events] == [AuditKind.DECISION, AuditKind.DISCLOSURE]
+    assert audit.batches == [2]
+
+
+def test_a_failed_read_still_records_the_decision(directory, facts) -> None:  # type: ignore[no-untyped-def]
+    audit = MemoryAuditLog()
+
+    def broken(_asks: object) -> list[object]:
+        raise RuntimeError("facts table unreadable")
+
+    facts.read_many = broken
+    gate = _gate(directory, facts, TableDecider(SCHOOL_PERMITS), audit)
+    with pytest.raises(RuntimeError):
+        gate.joined_up_record(
+            actor=SCHOOL_LEAD, purpose=Purpose.SAFEGUARDING_CHILDREN, person_id="child", at=AT
+        )
+    assert [e.kind for e in audit.events] == [AuditKind.DECISION]
+
+
+def test_a_search_records_its_decisions_with_its_own_entry_in_one_commit(directory, facts) -> None:  # type: ignore[no-untyped-def]
+    audit = MemoryAuditLog()
+    gate = _gate(directory, facts, TableDecider(SCHOOL_PERMITS), audit)
+    gate.search(
+        actor=SCHOOL_LEAD,
+        purpose=Purpose.SAFEGUARDING_CHILDREN,
+        query=PersonQuery(name="liam carter"),
+        at=AT,
+    )
+    # Both Liam Carters were decided on (one is hidden); then the search entry.
+    assert [e.kind for e in audit.events] == [AuditKind.DECISION] * 2 + [AuditKind.SEARCH]
+    assert audit.batches == [3]
+    audit.fail_next = True
+    with pytest.raises(StorageUnavailable):
+        gate.search(
+            actor=SCHOOL_LEAD,
+            purpose=Purpose.SAFEGUARDING_CHILDREN,
+            query=PersonQuery(name="liam carter"),
+            at=AT,
+        )

@@ -3,7 +3,7 @@ very next decision, overrides with IG review, decision records, and failing clos
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime, timedelta
 
@@ -458,6 +458,9 @@ class BrokenStore:
     def transaction(self) -> AbstractContextManager[GovernanceTransaction]:
         raise ConnectionError("database went away")
 
+    def reads(self) -> AbstractContextManager[GovernanceTransaction]:
+        raise ConnectionError("database went away")
+
 
 class BrokenConsents:
     """A store whose consent repository raises while the rest works."""
@@ -466,11 +469,19 @@ class BrokenConsents:
         self.inner = inner
 
     def transaction(self) -> AbstractContextManager[GovernanceTransaction]:
+        return self._broken(self.inner.transaction)
+
+    def reads(self) -> AbstractContextManager[GovernanceTransaction]:
+        return self._broken(self.inner.reads)
+
+    def _broken(
+        self, opener: Callable[[], AbstractContextManager[GovernanceTransaction]]
+    ) -> AbstractContextManager[GovernanceTransaction]:
         from contextlib import contextmanager
 
         @contextmanager
         def broken() -> Iterator[GovernanceTransaction]:
-            with self.inner.transaction() as tx:
+            with opener() as tx:
 
                 class Failing:
                     def history(self, _person_id: str) -> list[ConsentRecord]:

@@ -18,7 +18,7 @@ from sharewell.adapters.db.tables import FactRow, OrganisationRow, SourceRecordR
 from sharewell.adapters.db.tables_identity import PersonLinkRow
 from sharewell.adapters.memory.audit import MemoryAuditLog
 from sharewell.domain.access import AccessDecision, Decision, Outcome, Reason
-from sharewell.domain.audit import AuditKind
+from sharewell.domain.audit import AuditEvent, AuditKind
 from sharewell.domain.decision_records import ShareChoice
 from sharewell.domain.errors import (
     NotFound,
@@ -88,7 +88,7 @@ def _seed(engine: Engine) -> None:
             )
 
 
-def _no_decider(**_: object) -> AccessDecision:
+def _no_decider(**_: object) -> tuple[AccessDecision, AuditEvent]:
     raise AssertionError("requests to share do not ask for an access decision")
 
 
@@ -335,9 +335,10 @@ def test_the_joined_up_record_adds_what_was_shared_on_request_and_nothing_more(
     request_id = kit.ask()
     kit.answer(request_id, [SharedItem("f-att-1", DataCategory.EDUCATION, ("code",))])
 
-    def identity_only(**kwargs: Any) -> AccessDecision:
+    def identity_only(**kwargs: Any) -> tuple[AccessDecision, AuditEvent]:
         request = kwargs["request"]
-        return AccessDecision(
+        event = AuditEvent(AuditKind.DECISION, kwargs["at"], kwargs["actor"].id, "POL")
+        decision = AccessDecision(
             tuple(
                 Decision(
                     holder,
@@ -351,6 +352,7 @@ def test_the_joined_up_record_adds_what_was_shared_on_request_and_nothing_more(
                 for category in request.categories
             )
         )
+        return decision, event
 
     gate = DisclosureGate(
         directory=SqlPersonDirectory(engine),

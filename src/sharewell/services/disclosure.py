@@ -11,9 +11,10 @@ both raise the same `NotFound`, and searches leave such people out of results an
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
@@ -180,17 +181,34 @@ class FactReader(Protocol):
         """
         ...
 
+    def read_many(self, asks: Sequence[FactAsk]) -> Sequence[FactView]:
+        """`read` for each ask, in one go: the asks' facts in the order given, each ask's newest
+        first. Each ask's facts carry only that ask's fields."""
+        ...
+
     def read_fact(self, org_code: str, fact_id: str, fields: Sequence[str]) -> FactView | None:
         """Only these fields of one of the holder's facts (None if the holder has no such fact)."""
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class FactAsk:
+    """One holder's facts of one category, and the only fields that may be read of them."""
+
+    org_code: str
+    local_ids: tuple[str, ...]
+    category: DataCategory
+    fields: tuple[str, ...]
+
+
 class Decider(Protocol):
-    """Decides (and audits the decision of) an access request: governance.decide_access."""
+    """Decides an access request and gives back the decision's audit entry, unrecorded
+    (governance.decide_unrecorded): the gate appends it durably, with its own entry, before
+    anything decided is shown."""
 
     def __call__(
         self, *, actor: Actor, person_id: str, request: AccessRequest, at: datetime
-    ) -> AccessDecision: ...
+    ) -> tuple[AccessDecision, AuditEvent]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,8 +316,24 @@ class DisclosureGate:
     def _decision(
         self, actor: Actor, person_id: str, request: AccessRequest, at: datetime
     ) -> AccessDecision:
+        """Decide and record the decision at once."""
+        pending: list[AuditEvent] = []
+        decision = self._decided(actor, person_id, request, at, pending)
+        self._append(*pending)
+        return decision
+
+    def _decided(
+        self,
+        actor: Actor,
+        person_id: str,
+        request: AccessRequest,
+        at: datetime,
+        pending: list[AuditEvent],
+    ) -> AccessDecision:
+        """Decide, leaving the decision's audit entry in `pending`: the caller appends it with
+        its own entry (one commit, one wait) before it shows anything."""
         try:
-            decision = self._decide(actor=actor, person_id=person_id, request=request, at=at)
+            decision, event = self._decide(actor=actor, person_id=person_id, request=request, at=at)
         except Exception as exc:
             log.warning("disclosure decision failed closed: %s", type(exc).__name__)
             raise StorageUnavailable(
@@ -310,17 +344,38 @@ class DisclosureGate:
                 "Nothing can be shown just now because the decision could not be recorded; "
                 "try again"
             )
+        pending.append(event)
         return decision
 
-    def _append(self, event: AuditEvent) -> None:
-        # No answer leaves the gate until its entry is durable: a failure here discloses nothing.
+    def _append(self, *events: AuditEvent) -> None:
+        # No answer leaves the gate until its entries are durable: a failure here discloses
+        # nothing. Several entries (decisions, then the disclosure) are committed together.
         try:
-            self._audit.append(event)
+            self._audit.append_many(events)
         except Exception as exc:
             log.warning("disclosure audit failed closed: %s", type(exc).__name__)
             raise StorageUnavailable(
                 "Nothing can be shown just now because the access could not be recorded; try again"
             ) from exc
+
+    def _append_with(self, pending: list[AuditEvent], *events: AuditEvent) -> None:
+        """Append the pending decision entries, then `events`, in one commit."""
+        decided = tuple(pending)
+        pending.clear()
+        self._append(*decided, *events)
+
+    @contextlib.contextmanager
+    def _recording(self) -> Iterator[list[AuditEvent]]:
+        """A list for decision entries made in the block; if the block fails before appending
+        them, they are still appended (if they can be), and the failure goes on."""
+        pending: list[AuditEvent] = []
+        try:
+            yield pending
+        except Exception:
+            if pending:
+                with contextlib.suppress(StorageUnavailable):
+                    self._append_with(pending)
+            raise
 
     def joined_up_record(
         self, *, actor: Actor, purpose: Purpose, person_id: str, at: datetime | None = None
@@ -337,14 +392,39 @@ class DisclosureGate:
         categories = tuple(
             sorted({DataCategory.DEMOGRAPHICS, *(h.category for h in holdings)}, key=str)
         )
+        pending: list[AuditEvent] = []
         decision = (
-            self._decision(actor, person_id, AccessRequest(purpose, holders, categories), at)
+            self._decided(
+                actor, person_id, AccessRequest(purpose, holders, categories), at, pending
+            )
             if holders
             else AccessDecision(())
         )
+        try:
+            return self._record(actor, purpose, person_id, at, records, holdings, decision, pending)
+        except Exception:
+            # Nothing is shown, but a decision made is still recorded (if it can be).
+            if pending:
+                with contextlib.suppress(StorageUnavailable):
+                    self._append(*pending)
+            raise
+
+    def _record(
+        self,
+        actor: Actor,
+        purpose: Purpose,
+        person_id: str,
+        at: datetime,
+        records: Sequence[IdentityRecord],
+        holdings: Sequence[Holding],
+        decision: AccessDecision,
+        pending: list[AuditEvent],
+    ) -> JoinedUpRecord:
         identities = _identity_of(records, decision)
         if not identities:
+            decided, pending[:] = tuple(pending), []
             self._append(
+                *decided,
                 AuditEvent(
                     AuditKind.DISCLOSURE,
                     at,
@@ -353,7 +433,7 @@ class DisclosureGate:
                     purpose=purpose.value,
                     subject_id=person_id,
                     outcome="not_found",
-                )
+                ),
             )
             raise NotFound(NOT_FOUND_MESSAGE, field="person")
         names = self._org_names()
@@ -361,7 +441,7 @@ class DisclosureGate:
         local_ids: dict[str, list[str]] = {}
         for r in records:
             local_ids.setdefault(r.org_code, []).append(r.local_id)
-        chronology: list[FactView] = []
+        asks: list[FactAsk] = []
         withheld: list[WithheldGroup] = []
         limits: list[str] = []
         role = actor.role.value if actor.role else None
@@ -371,9 +451,12 @@ class DisclosureGate:
                 fields = found.fields if found.fields is not None else self._facts.all_fields()
                 if found.fields is not None:
                     limits.append(explain(found, names, role=role))
-                chronology.extend(
-                    self._facts.read(
-                        holding.org_code, local_ids[holding.org_code], holding.category, fields
+                asks.append(
+                    FactAsk(
+                        holding.org_code,
+                        tuple(local_ids[holding.org_code]),
+                        holding.category,
+                        tuple(fields),
                     )
                 )
             elif found is not None:
@@ -388,11 +471,15 @@ class DisclosureGate:
                         found.override_available,
                     )
                 )
+        # Every permitted holder and category in one read (one round trip, not one each).
+        chronology = list(self._facts.read_many(asks)) if asks else []
         shared = self._shared_with(actor, person_id, at, {f.id for f in chronology})
         chronology.extend(shared)
         chronology.sort(key=lambda f: (f.occurred_at is None, f.occurred_at), reverse=True)
         shown = Counter(f"{f.org_code}/{f.category.value}" for f in chronology)
+        decided, pending[:] = tuple(pending), []
         self._append(
+            *decided,
             AuditEvent(
                 AuditKind.DISCLOSURE,
                 at,
@@ -407,7 +494,7 @@ class DisclosureGate:
                     **{f"withheld:{w.org_code}/{w.category.value}": str(w.count) for w in withheld},
                     **({"granted": ",".join(sorted(f.id for f in shared))} if shared else {}),
                 },
-            )
+            ),
         )
         return JoinedUpRecord(
             PersonSummary(person_id, identities),
@@ -458,31 +545,34 @@ class DisclosureGate:
                 "Enter a name, date of birth, NHS number or postcode", field="name"
             )
         results: list[PersonSummary] = []
-        for person_id in self._directory.search(query, limit=CANDIDATE_LIMIT):
-            records = list(self._directory.records_of(person_id))
-            holders = tuple(sorted({r.org_code for r in records}))
-            if not holders:
-                continue
-            request = AccessRequest(purpose, holders, (DataCategory.DEMOGRAPHICS,))
-            identities = _identity_of(records, self._decision(actor, person_id, request, at))
-            if identities:
-                results.append(PersonSummary(person_id, identities))
-            if len(results) >= SEARCH_LIMIT:
-                break
-        self._append(
-            AuditEvent(
-                AuditKind.SEARCH,
-                at,
-                actor.id,
-                actor.org,
-                purpose=purpose.value,
-                outcome=f"{len(results)} results",
-                refs={
-                    "criteria": ",".join(criteria),
-                    "people": ",".join(p.person_id for p in results),
-                },
+        with self._recording() as pending:
+            for person_id in self._directory.search(query, limit=CANDIDATE_LIMIT):
+                records = list(self._directory.records_of(person_id))
+                holders = tuple(sorted({r.org_code for r in records}))
+                if not holders:
+                    continue
+                request = AccessRequest(purpose, holders, (DataCategory.DEMOGRAPHICS,))
+                decision = self._decided(actor, person_id, request, at, pending)
+                identities = _identity_of(records, decision)
+                if identities:
+                    results.append(PersonSummary(person_id, identities))
+                if len(results) >= SEARCH_LIMIT:
+                    break
+            self._append_with(
+                pending,
+                AuditEvent(
+                    AuditKind.SEARCH,
+                    at,
+                    actor.id,
+                    actor.org,
+                    purpose=purpose.value,
+                    outcome=f"{len(results)} results",
+                    refs={
+                        "criteria": ",".join(criteria),
+                        "people": ",".join(p.person_id for p in results),
+                    },
+                ),
             )
-        )
         return results
 
     def person(
@@ -494,21 +584,25 @@ class DisclosureGate:
         records = list(self._directory.records_of(person_id))
         holders = tuple(sorted({r.org_code for r in records}))
         request = AccessRequest(purpose, holders, (DataCategory.DEMOGRAPHICS,))
-        seen = (
-            _identity_of(records, self._decision(actor, person_id, request, at)) if holders else ()
-        )
-        self._append(
-            AuditEvent(
-                AuditKind.DISCLOSURE,
-                at,
-                actor.id,
-                actor.org,
-                purpose=purpose.value,
-                subject_id=person_id,
-                outcome="identity" if seen else "not_found",
-                refs={"demographics": ",".join(sorted({r.org_code for r in seen}))},
+        with self._recording() as pending:
+            seen = (
+                _identity_of(records, self._decided(actor, person_id, request, at, pending))
+                if holders
+                else ()
             )
-        )
+            self._append_with(
+                pending,
+                AuditEvent(
+                    AuditKind.DISCLOSURE,
+                    at,
+                    actor.id,
+                    actor.org,
+                    purpose=purpose.value,
+                    subject_id=person_id,
+                    outcome="identity" if seen else "not_found",
+                    refs={"demographics": ",".join(sorted({r.org_code for r in seen}))},
+                ),
+            )
         if not seen:
             raise NotFound(NOT_FOUND_MESSAGE, field="person")
         return PersonSummary(person_id, seen)
@@ -523,8 +617,39 @@ class DisclosureGate:
         records = list(self._directory.records_of(person_id))
         holders = tuple(sorted({r.org_code for r in records}))
         request = AccessRequest(purpose, holders, (DataCategory.DEMOGRAPHICS,))
-        if not holders or not _identity_of(records, self._decision(actor, person_id, request, at)):
-            self._append(
+        members: list[PersonSummary] = []
+        with self._recording() as pending:
+            if not holders or not _identity_of(
+                records, self._decided(actor, person_id, request, at, pending)
+            ):
+                self._append_with(
+                    pending,
+                    AuditEvent(
+                        AuditKind.SEARCH,
+                        at,
+                        actor.id,
+                        actor.org,
+                        purpose=purpose.value,
+                        subject_id=person_id,
+                        outcome="not_found",
+                        refs={"criteria": "household"},
+                    ),
+                )
+                raise NotFound(NOT_FOUND_MESSAGE, field="person")
+            for member in self._directory.household_of(person_id):
+                member_records = list(self._directory.records_of(member))
+                member_holders = tuple(sorted({r.org_code for r in member_records}))
+                if not member_holders:
+                    continue
+                member_request = AccessRequest(
+                    purpose, member_holders, (DataCategory.DEMOGRAPHICS,)
+                )
+                member_decision = self._decided(actor, member, member_request, at, pending)
+                seen = _identity_of(member_records, member_decision)
+                if seen:
+                    members.append(PersonSummary(member, seen))
+            self._append_with(
+                pending,
                 AuditEvent(
                     AuditKind.SEARCH,
                     at,
@@ -532,33 +657,13 @@ class DisclosureGate:
                     actor.org,
                     purpose=purpose.value,
                     subject_id=person_id,
-                    outcome="not_found",
-                    refs={"criteria": "household"},
-                )
+                    outcome=f"{len(members)} results",
+                    refs={
+                        "criteria": "household",
+                        "people": ",".join(m.person_id for m in members),
+                    },
+                ),
             )
-            raise NotFound(NOT_FOUND_MESSAGE, field="person")
-        members: list[PersonSummary] = []
-        for member in self._directory.household_of(person_id):
-            member_records = list(self._directory.records_of(member))
-            member_holders = tuple(sorted({r.org_code for r in member_records}))
-            if not member_holders:
-                continue
-            member_request = AccessRequest(purpose, member_holders, (DataCategory.DEMOGRAPHICS,))
-            seen = _identity_of(member_records, self._decision(actor, member, member_request, at))
-            if seen:
-                members.append(PersonSummary(member, seen))
-        self._append(
-            AuditEvent(
-                AuditKind.SEARCH,
-                at,
-                actor.id,
-                actor.org,
-                purpose=purpose.value,
-                subject_id=person_id,
-                outcome=f"{len(members)} results",
-                refs={"criteria": "household", "people": ",".join(m.person_id for m in members)},
-            )
-        )
         return members
 
     # --- Requests to share: the holder's own items and what a sharing grant allows -------------

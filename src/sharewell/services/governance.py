@@ -18,6 +18,7 @@ from datetime import date, datetime
 from sharewell.domain.access import (
     AccessDecision,
     AccessRequest,
+    AgreementIndex,
     Decision,
     Outcome,
     Override,
@@ -37,7 +38,11 @@ from sharewell.domain.overrides import REVIEW_WITHIN, OverrideReview, ReviewOutc
 from sharewell.domain.relationships import Relationship
 from sharewell.domain.times import utcnow
 from sharewell.domain.vocabulary import Purpose, Role
-from sharewell.services.governance_ports import GovernanceStore, StoredAgreement
+from sharewell.services.governance_ports import (
+    GovernanceStore,
+    GovernanceTransaction,
+    StoredAgreement,
+)
 from sharewell.services.ports import AuditLog, PractitionerRepository
 
 log = logging.getLogger(__name__)
@@ -439,6 +444,55 @@ def _inactive(actor: Actor) -> Practitioner:
     )
 
 
+def _decision_inputs(tx: GovernanceTransaction, person_id: str) -> tuple[AgreementIndex, Subject]:
+    # Everything is read afresh for every decision: a termination, withdrawal, lapsed training
+    # or ended relationship counts from the very next request. (The agreements index is kept
+    # in memory by the store only while a fingerprint of its tables is unchanged.)
+    index = tx.agreements.index()
+    subject = Subject(
+        person_id,
+        tx.opt_outs.current(person_id),
+        ConsentHistory(list(tx.consents.history(person_id))),
+        tuple(tx.relationships.for_person(person_id)),
+    )
+    return index, subject
+
+
+def decide_unrecorded(
+    store: GovernanceStore,
+    practitioners: PractitionerRepository,
+    *,
+    actor: Actor,
+    person_id: str,
+    request: AccessRequest,
+    at: datetime,
+) -> tuple[AccessDecision, AuditEvent]:
+    """Decide a request without an override, and give back the decision's audit entry.
+
+    The caller MUST append the entry durably before it shows anything decided (the disclosure
+    gate appends it together with its own entry, in one commit). Raises if the decision cannot
+    be made; the caller then fails closed.
+    """
+    if request.override is not None:
+        raise ValidationError("An override goes through request_override", field="override")
+    practitioner = practitioners.get(actor.id) or _inactive(actor)
+    with store.reads() as reads:
+        index, subject = _decision_inputs(reads, person_id)
+    result = decide(index, practitioner, subject, request, at)
+    reasons, refs = _summary(result)
+    return result, AuditEvent(
+        kind=AuditKind.DECISION,
+        at=at,
+        actor_id=practitioner.id,
+        actor_org=practitioner.org_code,
+        purpose=request.purpose.value,
+        subject_id=person_id,
+        outcome=result.outcome.value,
+        reasons=reasons,
+        refs=refs,
+    )
+
+
 def _decide_and_record(
     store: GovernanceStore,
     practitioners: PractitionerRepository,
@@ -449,17 +503,17 @@ def _decide_and_record(
     request: AccessRequest,
     at: datetime,
 ) -> tuple[AccessDecision, OverrideReview | None]:
+    if request.override is None:
+        # Nothing but the audit entry is written: read, let go of the connection, then wait
+        # for the entry to be durable (the caller sees the decision only after that).
+        result, event = decide_unrecorded(
+            store, practitioners, actor=actor, person_id=person_id, request=request, at=at
+        )
+        audit.append(event)
+        return result, None
     practitioner = practitioners.get(actor.id) or _inactive(actor)
     with store.transaction() as tx:
-        # Everything is read afresh for every decision: a termination, withdrawal, lapsed
-        # training or ended relationship counts from the very next request.
-        index = tx.agreements.index()
-        subject = Subject(
-            person_id,
-            tx.opt_outs.current(person_id),
-            ConsentHistory(list(tx.consents.history(person_id))),
-            tuple(tx.relationships.for_person(person_id)),
-        )
+        index, subject = _decision_inputs(tx, person_id)
         result = decide(index, practitioner, subject, request, at)
         reasons, refs = _summary(result)
         review = None

@@ -126,3 +126,7 @@ class GovernanceStore(Protocol):
     """Opens transactions: commit when the block ends, roll back if it raises."""
 
     def transaction(self) -> AbstractContextManager[GovernanceTransaction]: ...
+
+    def reads(self) -> AbstractContextManager[GovernanceTransaction]:
+        """The same repositories, for reading only: never write through them."""
+        ...

@@ -64,3 +64,8 @@ class AuditLog(Protocol):
     """
 
     def append(self, event: AuditEvent) -> AuditReceipt: ...
+
+    def append_many(self, events: Sequence[AuditEvent]) -> list[AuditReceipt]:
+        """`append` for several entries in order, made durable together (one wait, not one
+        each); raises if any cannot be, and then the caller must disclose nothing."""
+        ...

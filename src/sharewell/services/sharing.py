@@ -76,6 +76,10 @@ class SharingStore(Protocol):
 
     def transaction(self) -> AbstractContextManager[SharingTransaction]: ...
 
+    def reads(self) -> AbstractContextManager[SharingTransaction]:
+        """The same repositories, for reading only (no transaction): never write through them."""
+        ...
+
 
 class HeldFacts(Protocol):
     """References (never content) to what an organisation holds about a person."""
@@ -381,6 +385,7 @@ def active_grants(
     """The grants in force that let this practitioner see items about this person: what the
     disclosure gate adds to an agreement's permissions when it builds the record."""
     at = at or utcnow()
-    with store.transaction() as tx:
+    # Read on every joined-up record: one statement, no transaction round trips.
+    with store.reads() as tx:
         grants = tx.grants.for_recipient(practitioner_id, person_id)
     return [g for g in grants if g.expires_at is None or at < g.expires_at]

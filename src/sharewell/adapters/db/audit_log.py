@@ -107,10 +107,19 @@ class _Inbox:
             if self._writer_waiting and (self._urgent or len(self._items) >= self._want):
                 self._ready.notify()
 
-    def left(self) -> None:
+    def put_many(self, tickets: Sequence[_Ticket]) -> None:
+        """Several entries of one caller, queued together (so they are committed together,
+        unless the batch limit splits them); each counts as a caller until `left`."""
+        with self._mutex:
+            self._items.extend(tickets)
+            self._callers += len(tickets)
+            if self._writer_waiting and (self._urgent or len(self._items) >= self._want):
+                self._ready.notify()
+
+    def left(self, count: int = 1) -> None:
         """A caller has its answer and has left `append`."""
         with self._mutex:
-            self._callers -= 1
+            self._callers -= count
             if self._writer_waiting and self._items and len(self._items) >= self._callers:
                 self._ready.notify()
 
@@ -224,6 +233,39 @@ class SqlAuditLog:
             ) from ticket.error
         assert ticket.receipt is not None
         return ticket.receipt
+
+    def append_many(self, events: Sequence[AuditEvent]) -> list[AuditReceipt]:
+        """Append `events` in order, committed together (one wait for the disk, not one each);
+        returns once every one is durable, else raises StorageUnavailable (and then none may
+        be relied on)."""
+        if not events:
+            return []
+        self.start()
+        try:
+            tickets = [_Ticket(event) for event in events]
+        except (ValueError, TypeError, AttributeError) as exc:
+            raise StorageUnavailable(f"The audit event cannot be recorded: {exc}") from None
+        self._inbox.put_many(tickets)
+        deadline = time.monotonic() + self._answer_timeout
+        try:
+            answered = all(ticket.wait(max(0.0, deadline - time.monotonic())) for ticket in tickets)
+        finally:
+            self._inbox.left(len(tickets))
+        if not answered:
+            raise StorageUnavailable(
+                "The audit log did not confirm the entries in time; nothing may be disclosed"
+            )
+        receipts = []
+        for ticket in tickets:
+            if ticket.error is not None:
+                if isinstance(ticket.error, StorageUnavailable):
+                    raise ticket.error
+                raise StorageUnavailable(
+                    "The audit log could not record the entries durably; nothing may be disclosed"
+                ) from ticket.error
+            assert ticket.receipt is not None
+            receipts.append(ticket.receipt)
+        return receipts
 
     def checkpoint(self) -> TreeHead:
         """Sign a tree head now over everything committed so far and return it.

@@ -9,13 +9,26 @@ from collections.abc import Sequence
 from datetime import UTC
 from typing import Any
 
-from sqlalchemy import Engine, func, literal, select, tuple_, union_all
+from sqlalchemy import (
+    Engine,
+    Integer,
+    String,
+    cast,
+    func,
+    literal,
+    literal_column,
+    null,
+    select,
+    tuple_,
+    union_all,
+)
 
+from sharewell.adapters.db.engine import reads_only
 from sharewell.adapters.db.tables import FactRow
 from sharewell.adapters.db.tables_risk import RiskAssessmentRow, RiskEvidenceRow
 from sharewell.domain.risk import Assessment, EvidenceItem, EvidenceKind
 from sharewell.domain.vocabulary import DataCategory
-from sharewell.services.disclosure import FactView, Holding, SourceRef
+from sharewell.services.disclosure import FactAsk, FactView, Holding, SourceRef
 
 _COLUMNS = {"occurred_at": FactRow.occurred_at, "code": FactRow.code, "summary": FactRow.summary}
 # Asking for "detail" means every detail key: only a holder's own practitioners get it.
@@ -32,7 +45,7 @@ class SqlFactReader:
     """The `FactReader` port on the facts table."""
 
     def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+        self._engine = reads_only(engine)
 
     def holdings(self, records: Sequence[SourceRef]) -> list[Holding]:
         if not records:
@@ -128,6 +141,63 @@ class SqlFactReader:
             views.append(
                 FactView(str(row["_id"]), org_code, DataCategory(row["_category"]), occurred, shown)
             )
+        return views
+
+    def read_many(self, asks: Sequence[FactAsk]) -> list[FactView]:
+        """Every ask in one UNION ALL. Each branch selects its own allowed fields and NULL for
+        the rest, so no ask reads a field it was not allowed; a branch number and a rank (the
+        newest first) keep each ask's facts together and in order."""
+        if not asks:
+            return []
+        wanted = [list(dict.fromkeys(ask.fields)) for ask in asks]
+        names = list(dict.fromkeys(name for fields in wanted for name in fields))
+        # Output labels: c0, c1, ... so a detail key can never clash with a column's name.
+        label = {name: f"c{n}" for n, name in enumerate(names)}
+        branches = []
+        for part, (ask, fields) in enumerate(zip(asks, wanted, strict=True)):
+            allowed = set(fields)
+            columns: list[Any] = [
+                FactRow.id.label("id"),
+                literal(part, Integer).label("part"),
+                func.row_number().over(order_by=FactRow.occurred_at.desc()).label("rank"),
+            ]
+            for name in names:
+                if name not in allowed:
+                    kind = _COLUMNS[name].type if name in _COLUMNS else None
+                    if name == ALL_DETAIL:
+                        kind = FactRow.detail.type
+                    columns.append(cast(null(), kind or String).label(label[name]))
+                elif name in _COLUMNS:
+                    columns.append(_COLUMNS[name].label(label[name]))
+                elif name == ALL_DETAIL:
+                    columns.append(FactRow.detail.label(label[name]))
+                else:
+                    columns.append(FactRow.detail[name].as_string().label(label[name]))
+            branches.append(
+                select(*columns).where(
+                    FactRow.org_code == ask.org_code,
+                    FactRow.local_id.in_(list(ask.local_ids)),
+                    FactRow.category == ask.category.value,
+                )
+            )
+        # Ordered by the branches' own labels (no subquery to build on every read).
+        ordered = union_all(*branches).order_by(literal_column("part"), literal_column("rank"))
+        with self._engine.connect() as conn:
+            rows = conn.execute(ordered).mappings().all()
+        views = []
+        for row in rows:
+            ask = asks[row["part"]]
+            shown: dict[str, str] = {}
+            occurred = None
+            for name in wanted[row["part"]]:
+                value = row[label[name]]
+                if name == "occurred_at":
+                    occurred = value if value.tzinfo else value.replace(tzinfo=UTC)
+                elif name == ALL_DETAIL:
+                    shown.update({str(k): str(v) for k, v in (value or {}).items()})
+                elif value is not None:
+                    shown[name] = str(value)
+            views.append(FactView(str(row["id"]), ask.org_code, ask.category, occurred, shown))
         return views
 
     # --- risk assessments and evidence (issue 7) ------------------------------------------------

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
+from sharewell.adapters.db.engine import reads_only
 from sharewell.adapters.db.tables_governance import (
     AgreementSignatureRow,
     AgreementTerminationRow,
@@ -476,9 +477,17 @@ class SqlGovernance:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._reads = reads_only(engine)
         self.cached_index: tuple[tuple[Any, ...], AgreementIndex] | None = None
 
     @contextmanager
     def transaction(self) -> Iterator[SqlGovernanceTransaction]:
         with self._engine.begin() as conn:
+            yield SqlGovernanceTransaction(conn, self)
+
+    @contextmanager
+    def reads(self) -> Iterator[SqlGovernanceTransaction]:
+        # Reads only, each statement on its own (no BEGIN/COMMIT round trips): an access
+        # decision reads a handful of rows and writes nothing.
+        with self._reads.connect() as conn:
             yield SqlGovernanceTransaction(conn, self)

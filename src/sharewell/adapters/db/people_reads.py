@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Engine, String, and_, column, func, or_, select, table
 
+from sharewell.adapters.db.engine import reads_only
 from sharewell.adapters.db.tables import SourceRecordRow
 from sharewell.services.disclosure import IdentityRecord, PersonQuery
 
@@ -79,7 +80,7 @@ class SqlPersonDirectory:
         forename_group: Callable[[str], str | None] | None = None,
         surname_key: Callable[[str], str | None] | None = None,
     ) -> None:
-        self._engine = engine
+        self._engine = reads_only(engine)
         self._group = forename_group or (lambda name: name)
         # With a surname key, names are matched on the identity index (typos that sound alike).
         self._surname_key = surname_key
@@ -98,13 +99,12 @@ class SqlPersonDirectory:
     def records_of(self, person_id: str) -> list[IdentityRecord]:
         with self._engine.connect() as conn:
             current = self._current(conn, person_id)
-        query = (
-            select(*_RECORD)
-            .join(person_links, person_links.c.record_id == SourceRecordRow.id)
-            .where(person_links.c.person_id == current)
-            .order_by(SourceRecordRow.org_code, SourceRecordRow.local_id)
-        )
-        with self._engine.connect() as conn:
+            query = (
+                select(*_RECORD)
+                .join(person_links, person_links.c.record_id == SourceRecordRow.id)
+                .where(person_links.c.person_id == current)
+                .order_by(SourceRecordRow.org_code, SourceRecordRow.local_id)
+            )
             return [_identity(row) for row in conn.execute(query)]
 
     def records_by_id(self, record_ids: Sequence[int]) -> list[IdentityRecord]:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.orm import Session
 
+from sharewell.adapters.db.engine import reads_only
 from sharewell.adapters.db.tables import OrganisationRow, PractitionerRow, TrainingRecordRow
 from sharewell.domain.accounts import Credentials
 from sharewell.domain.organisations import Organisation, Practitioner
@@ -25,12 +28,31 @@ def _organisation(row: OrganisationRow) -> Organisation:
 
 
 class SqlOrganisations:
-    """Organisations in the relational store."""
+    """Organisations in the relational store.
 
-    def __init__(self, engine: Engine) -> None:
+    `names()` is read on every joined-up record (to say who holds what), so it is kept for
+    `names_max_age` seconds; an organisation added in this process is seen at once, one added
+    by another process (the command line) within that time. Names only label text.
+    """
+
+    def __init__(self, engine: Engine, *, names_max_age: float = 10.0) -> None:
         self._engine = engine
+        self._reads = reads_only(engine)
+        self._names_max_age = names_max_age
+        self._names: tuple[float, dict[str, str]] | None = None
+
+    def names(self) -> dict[str, str]:
+        """Every organisation's code and name (a copy: callers may not change the cache)."""
+        cached = self._names
+        now = time.monotonic()
+        if cached is None or now - cached[0] > self._names_max_age:
+            with self._reads.connect() as conn:
+                found = dict(conn.execute(select(OrganisationRow.code, OrganisationRow.name)).all())
+            cached = self._names = (now, {str(k): str(v) for k, v in found.items()})
+        return dict(cached[1])
 
     def add(self, organisation: Organisation) -> None:
+        self._names = None
         with self._engine.begin() as conn:
             conn.execute(
                 insert(OrganisationRow).values(
@@ -58,6 +80,7 @@ class SqlPractitioners:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._reads = reads_only(engine)
 
     def add(self, practitioner: Practitioner, *, password_hash: str | None) -> None:
         with self._engine.begin() as conn:
@@ -82,15 +105,24 @@ class SqlPractitioners:
                     )
                 )
 
-    def _row(self, session: Session, where: object) -> tuple[PractitionerRow, Practitioner] | None:
-        row = session.scalars(select(PractitionerRow).where(where)).first()  # type: ignore[arg-type]
-        if row is None:
-            return None
-        training = session.execute(
-            select(TrainingRecordRow.module, TrainingRecordRow.completed_on).where(
-                TrainingRecordRow.practitioner_id == row.id
+    def _row(self, where: object) -> tuple[Any, Practitioner] | None:
+        # One query, no ORM session: this runs twice for every signed-in request (the session
+        # check, then the access decision), so it is kept to one round trip.
+        query = (
+            select(
+                *PractitionerRow.__table__.c,
+                TrainingRecordRow.module,
+                TrainingRecordRow.completed_on,
             )
-        ).all()
+            .outerjoin(TrainingRecordRow, TrainingRecordRow.practitioner_id == PractitionerRow.id)
+            .where(where)  # type: ignore[arg-type]
+        )
+        with self._reads.connect() as conn:
+            rows = conn.execute(query).all()
+        if not rows:
+            return None
+        row = rows[0]
+        training = {r.module: r.completed_on for r in rows if r.module is not None}
         return row, Practitioner(
             id=row.id,
             org_code=row.org_code,
@@ -100,13 +132,12 @@ class SqlPractitioners:
             active=row.active,
             team=row.team,
             manager_id=row.manager_id,
-            training=dict(training),
+            training=training,
         )
 
     def _load(self, where: object) -> Practitioner | None:
-        with Session(self._engine) as session:
-            found = self._row(session, where)
-            return found[1] if found else None
+        found = self._row(where)
+        return found[1] if found else None
 
     def get(self, practitioner_id: str) -> Practitioner | None:
         return self._load(PractitionerRow.id == practitioner_id)
@@ -115,17 +146,16 @@ class SqlPractitioners:
         return self._load(PractitionerRow.email == email.strip().lower())
 
     def credentials(self, email: str) -> Credentials | None:
-        with Session(self._engine) as session:
-            found = self._row(session, PractitionerRow.email == email.strip().lower())
-            if found is None:
-                return None
-            row, practitioner = found
-            return Credentials(
-                practitioner=practitioner,
-                password_hash=row.password_hash,
-                failed_sign_ins=row.failed_sign_ins,
-                locked_until=_utc(row.locked_until),
-            )
+        found = self._row(PractitionerRow.email == email.strip().lower())
+        if found is None:
+            return None
+        row, practitioner = found
+        return Credentials(
+            practitioner=practitioner,
+            password_hash=row.password_hash,
+            failed_sign_ins=row.failed_sign_ins,
+            locked_until=_utc(row.locked_until),
+        )
 
     def record_failed_sign_in(self, practitioner_id: str) -> int:
         # One UPDATE ... RETURNING, so parallel guesses cannot lose a count.

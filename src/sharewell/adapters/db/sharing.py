@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
+from sharewell.adapters.db.engine import reads_only
 from sharewell.adapters.db.tables_sharing import ApiTokenRow, ShareRequestRow, SharingGrantRow
 from sharewell.domain.api_tokens import ApiToken, Scope
 from sharewell.domain.sharing import (
@@ -180,10 +181,16 @@ class SqlSharing:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._reads = reads_only(engine)
 
     @contextmanager
     def transaction(self) -> Iterator[SqlSharingTransaction]:
         with self._engine.begin() as conn:
+            yield SqlSharingTransaction(conn)
+
+    @contextmanager
+    def reads(self) -> Iterator[SqlSharingTransaction]:
+        with self._reads.connect() as conn:
             yield SqlSharingTransaction(conn)
 
 

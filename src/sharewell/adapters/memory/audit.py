@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import asdict
 
 from sharewell.domain.audit import AuditEvent, AuditReceipt
@@ -16,6 +17,16 @@ class MemoryAuditLog:
     def __init__(self) -> None:
         self.events: list[AuditEvent] = []
         self.fail_next = False
+        # How many entries each append_many committed together.
+        self.batches: list[int] = []
+
+    def append_many(self, events: Sequence[AuditEvent]) -> list[AuditReceipt]:
+        """All or nothing, like the SQL log's single commit."""
+        if self.fail_next:
+            self.fail_next = False
+            raise StorageUnavailable("The audit log could not be written (injected fault)")
+        self.batches.append(len(events))
+        return [self.append(event) for event in events]
 
     def append(self, event: AuditEvent) -> AuditReceipt:
         if self.fail_next:

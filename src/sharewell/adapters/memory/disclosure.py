@@ -9,7 +9,14 @@ from datetime import datetime
 
 from sharewell.domain.risk import Assessment, EvidenceItem
 from sharewell.domain.vocabulary import DataCategory
-from sharewell.services.disclosure import FactView, Holding, IdentityRecord, PersonQuery, SourceRef
+from sharewell.services.disclosure import (
+    FactAsk,
+    FactView,
+    Holding,
+    IdentityRecord,
+    PersonQuery,
+    SourceRef,
+)
 
 # A few common nicknames; the SQL directory uses the identity index's full table.
 NICKNAMES = {
@@ -105,6 +112,9 @@ class MemoryFactReader:
 
     def all_fields(self) -> tuple[str, ...]:
         return ("occurred_at", "code", "summary", "detail")
+
+    def read_many(self, asks: Sequence[FactAsk]) -> list[FactView]:
+        return [v for a in asks for v in self.read(a.org_code, a.local_ids, a.category, a.fields)]
 
     def read(
         self, org_code: str, local_ids: Sequence[str], category: DataCategory, fields: Sequence[str]

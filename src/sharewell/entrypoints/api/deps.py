@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -13,20 +13,28 @@ from sharewell.domain.api_tokens import Scope
 from sharewell.domain.errors import NotAuthenticated, PermissionDenied
 from sharewell.domain.organisations import Practitioner
 
+# These dependencies do no I/O, so they are `async def`: FastAPI runs a plain `def` dependency
+# in the thread pool, and handing work to a thread and back costs more than the work itself.
 
-def container(request: Request) -> Container:
+
+async def container(request: Request) -> Container:
     """The application's wiring."""
     found: Container = request.app.state.container
     return found
 
 
-def current_practitioner(request: Request) -> Practitioner:
+def practitioner_of(request: Request) -> Practitioner:
     """The signed-in practitioner; the session middleware has already turned others away,
     this is the second lock on the door."""
     practitioner: Practitioner | None = getattr(request.state, "practitioner", None)
     if practitioner is None:
         raise NotAuthenticated("Sign in to use the API")
     return practitioner
+
+
+async def current_practitioner(request: Request) -> Practitioner:
+    """`practitioner_of` as a dependency."""
+    return practitioner_of(request)
 
 
 # Declares the bearer scheme in OpenAPI; the gatekeeper middleware has already checked the token.
@@ -37,15 +45,15 @@ bearer = HTTPBearer(
 )
 
 
-def require_scope(scope: Scope) -> Callable[..., Practitioner]:
+def require_scope(scope: Scope) -> Callable[..., Coroutine[Any, Any, Practitioner]]:
     """A dependency: the caller, who must hold `scope` when using an API token (a signed-in
     session may do whatever the practitioner's role allows)."""
 
-    def dependency(
+    async def dependency(
         request: Request,
         _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     ) -> Practitioner:
-        practitioner = current_practitioner(request)
+        practitioner = practitioner_of(request)
         scopes = getattr(request.state, "token_scopes", None)
         if scopes is not None and scope not in scopes:
             raise PermissionDenied(f"This API token does not have the {scope.value!r} scope")

@@ -46,7 +46,7 @@ def _now(request: Request) -> datetime:
     return now
 
 
-def purpose_for(
+async def purpose_for(
     request: Request,
     x_sharewell_purpose: Annotated[
         Purpose | None,

@@ -23,7 +23,7 @@ from sharewell.domain.organisations import Practitioner
 from sharewell.domain.overrides import ReviewOutcome
 from sharewell.domain.times import LONDON, london
 from sharewell.domain.vocabulary import Role
-from sharewell.entrypoints.api.deps import container, current_practitioner
+from sharewell.entrypoints.api.deps import container, practitioner_of
 from sharewell.entrypoints.web.sessions import session_of
 from sharewell.entrypoints.web.templating import render
 from sharewell.services import api_tokens
@@ -38,7 +38,7 @@ Wiring = Annotated[Container, Depends(container)]
 
 def ig_lead(request: Request) -> Practitioner:
     """The signed-in practitioner, who must be an information governance lead."""
-    practitioner = current_practitioner(request)
+    practitioner = practitioner_of(request)
     if practitioner.role is not Role.IG_LEAD:
         raise PermissionDenied("Only an information governance lead can use this page")
     return practitioner

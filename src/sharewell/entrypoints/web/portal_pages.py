@@ -24,7 +24,7 @@ from sharewell.domain.errors import NotAuthenticated, NotFound, PermissionDenied
 from sharewell.domain.organisations import Practitioner
 from sharewell.domain.times import london
 from sharewell.domain.vocabulary import Purpose, Role
-from sharewell.entrypoints.api.deps import current_practitioner
+from sharewell.entrypoints.api.deps import practitioner_of
 from sharewell.entrypoints.api.errors import ERROR_RESPONSES
 from sharewell.entrypoints.web.portal_security import start_citizen_session
 from sharewell.entrypoints.web.sessions import session_of
@@ -512,7 +512,7 @@ def commitments(request: Request) -> Response:
 
 
 def _ig_lead(request: Request) -> Practitioner:
-    practitioner = current_practitioner(request)
+    practitioner = practitioner_of(request)
     if practitioner.role is not Role.IG_LEAD:
         raise PermissionDenied("Only an information governance lead can use this page")
     return practitioner
