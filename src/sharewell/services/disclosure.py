@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from sharewell.domain.access import AccessDecision, AccessRequest, Decision, Reason, explain
 from sharewell.domain.audit import AuditEvent, AuditKind
@@ -425,11 +425,10 @@ class DisclosureGate:
             decided, pending[:] = tuple(pending), []
             self._append(
                 *decided,
-                AuditEvent(
+                _event(
+                    actor,
                     AuditKind.DISCLOSURE,
                     at,
-                    actor.id,
-                    actor.org,
                     purpose=purpose.value,
                     subject_id=person_id,
                     outcome="not_found",
@@ -460,17 +459,7 @@ class DisclosureGate:
                     )
                 )
             elif found is not None:
-                withheld.append(
-                    WithheldGroup(
-                        holding.org_code,
-                        names.get(holding.org_code, holding.org_code),
-                        holding.category,
-                        holding.count,
-                        found.reasons,
-                        explain(found, names, role=role),
-                        found.override_available,
-                    )
-                )
+                withheld.append(_withheld(holding, found, names, role))
         # Every permitted holder and category in one read (one round trip, not one each).
         chronology = list(self._facts.read_many(asks)) if asks else []
         shared = self._shared_with(actor, person_id, at, {f.id for f in chronology})
@@ -480,11 +469,10 @@ class DisclosureGate:
         decided, pending[:] = tuple(pending), []
         self._append(
             *decided,
-            AuditEvent(
+            _event(
+                actor,
                 AuditKind.DISCLOSURE,
                 at,
-                actor.id,
-                actor.org,
                 purpose=purpose.value,
                 subject_id=person_id,
                 outcome="disclosed" if chronology else "identity_only",
@@ -560,11 +548,10 @@ class DisclosureGate:
                     break
             self._append_with(
                 pending,
-                AuditEvent(
+                _event(
+                    actor,
                     AuditKind.SEARCH,
                     at,
-                    actor.id,
-                    actor.org,
                     purpose=purpose.value,
                     outcome=f"{len(results)} results",
                     refs={
@@ -592,11 +579,10 @@ class DisclosureGate:
             )
             self._append_with(
                 pending,
-                AuditEvent(
+                _event(
+                    actor,
                     AuditKind.DISCLOSURE,
                     at,
-                    actor.id,
-                    actor.org,
                     purpose=purpose.value,
                     subject_id=person_id,
                     outcome="identity" if seen else "not_found",
@@ -624,11 +610,10 @@ class DisclosureGate:
             ):
                 self._append_with(
                     pending,
-                    AuditEvent(
+                    _event(
+                        actor,
                         AuditKind.SEARCH,
                         at,
-                        actor.id,
-                        actor.org,
                         purpose=purpose.value,
                         subject_id=person_id,
                         outcome="not_found",
@@ -650,11 +635,10 @@ class DisclosureGate:
                     members.append(PersonSummary(member, seen))
             self._append_with(
                 pending,
-                AuditEvent(
+                _event(
+                    actor,
                     AuditKind.SEARCH,
                     at,
-                    actor.id,
-                    actor.org,
                     purpose=purpose.value,
                     subject_id=person_id,
                     outcome=f"{len(members)} results",
@@ -706,11 +690,10 @@ class DisclosureGate:
                 )
         views.sort(key=lambda f: (f.occurred_at is None, f.occurred_at), reverse=True)
         self._append(
-            AuditEvent(
+            _event(
+                actor,
                 AuditKind.DISCLOSURE,
                 at,
-                actor.id,
-                actor.org,
                 purpose=purpose.value,
                 subject_id=person_id,
                 outcome="permit",
@@ -730,11 +713,10 @@ class DisclosureGate:
             return []
         views.sort(key=lambda f: (f.occurred_at is None, f.occurred_at))
         self._append(
-            AuditEvent(
+            _event(
+                actor,
                 AuditKind.DISCLOSURE,
                 at,
-                actor.id,
-                actor.org,
                 purpose=grant.purpose.value,
                 subject_id=grant.person_id,
                 outcome="permit",
@@ -769,11 +751,10 @@ class DisclosureGate:
         identities = _identity_of(records, decision)
         if not identities:
             self._append(
-                AuditEvent(
+                _event(
+                    actor,
                     AuditKind.DISCLOSURE,
                     at,
-                    actor.id,
-                    actor.org,
                     purpose=purpose.value,
                     subject_id=person_id,
                     outcome="not_found",
@@ -808,23 +789,12 @@ class DisclosureGate:
                     len(rows) + len(items)
                 )
             elif found is not None:
-                withheld.append(
-                    WithheldGroup(
-                        holding.org_code,
-                        names.get(holding.org_code, holding.org_code),
-                        holding.category,
-                        holding.count,
-                        found.reasons,
-                        explain(found, names, role=role),
-                        found.override_available,
-                    )
-                )
+                withheld.append(_withheld(holding, found, names, role))
         self._append(
-            AuditEvent(
+            _event(
+                actor,
                 AuditKind.DISCLOSURE,
                 at,
-                actor.id,
-                actor.org,
                 purpose=purpose.value,
                 subject_id=person_id,
                 outcome="risk_disclosed" if shown else "risk_none",
@@ -1064,11 +1034,10 @@ class DisclosureGate:
         permitted = bool(found is not None and found.permitted and shown)
         reasons = tuple(r.value for r in found.reasons) if found is not None else ()
         self._append(
-            AuditEvent(
+            _event(
+                actor,
                 AuditKind.DISCLOSURE,
                 at,
-                actor.id,
-                actor.org,
                 purpose=purpose.value,
                 subject_id=person_id,
                 outcome="alert_disclosed" if permitted else "alert_withheld",
@@ -1100,11 +1069,10 @@ class DisclosureGate:
         if actor.org not in {r.org_code for r in records}:
             records = []
         self._append(
-            AuditEvent(
+            _event(
+                actor,
                 AuditKind.DISCLOSURE,
                 at,
-                actor.id,
-                actor.org,
                 purpose="identity_review",
                 outcome="identity" if records else "not_found",
                 refs={
@@ -1116,6 +1084,26 @@ class DisclosureGate:
         if not records:
             raise NotFound("There is no such review pair awaiting you", field="pair")
         return records
+
+
+def _withheld(
+    holding: Holding, found: Decision, names: Mapping[str, str], role: str | None
+) -> WithheldGroup:
+    """A holder's items the viewer may not see, with the decision's reasons in plain English."""
+    return WithheldGroup(
+        holding.org_code,
+        names.get(holding.org_code, holding.org_code),
+        holding.category,
+        holding.count,
+        found.reasons,
+        explain(found, names, role=role),
+        found.override_available,
+    )
+
+
+def _event(actor: Actor, kind: AuditKind, at: datetime, **detail: Any) -> AuditEvent:
+    """The audit entry for something `actor` did through the gate (references only)."""
+    return AuditEvent(kind, at, actor.id, actor.org, **detail)
 
 
 def _item(view: FactView) -> DisclosedItem:

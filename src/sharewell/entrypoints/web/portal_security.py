@@ -19,7 +19,7 @@ from sharewell.config import Settings
 from sharewell.domain.errors import CsrfFailed, NotAuthenticated, PermissionDenied
 from sharewell.entrypoints.api import errors as api_errors
 from sharewell.entrypoints.web.errors import error_page
-from sharewell.entrypoints.web.sessions import SAFE_METHODS, WebSession
+from sharewell.entrypoints.web.sessions import SAFE_METHODS, WebSession, write_session_cookie
 
 CallNext = Callable[[Request], Awaitable[Response]]
 CsrfCheck = Callable[[Request, WebSession], Awaitable[bool]]
@@ -148,23 +148,15 @@ class CitizenGate:
         return await call_next(request)
 
     def _save(self, request: Request, session: WebSession, response: Response) -> None:
-        if not session.data:
-            if self._cookie in request.cookies:
-                response.delete_cookie(
-                    self._cookie,
-                    path="/",
-                    secure=self._settings.https,
-                    httponly=True,
-                    samesite="lax",
-                )
-            return
-        session.data["seen"] = int(self._clock().timestamp())
-        response.set_cookie(
-            self._cookie,
-            self._serializer.dumps(session.data),
+        payload = None
+        if session.data:
+            session.data["seen"] = int(self._clock().timestamp())
+            payload = self._serializer.dumps(session.data)
+        write_session_cookie(
+            request,
+            response,
+            cookie=self._cookie,
+            payload=payload,
             max_age=self._idle_seconds,
-            path="/",
             secure=self._settings.https,
-            httponly=True,
-            samesite="lax",
         )

@@ -30,6 +30,7 @@ from sharewell.entrypoints.web.sessions import (
     SessionCodec,
     WebSession,
     cookie_name,
+    write_session_cookie,
 )
 from sharewell.services.api_tokens import authenticate
 
@@ -207,26 +208,18 @@ class Gatekeeper:
         return WebSession(data)
 
     def _save(self, request: Request, session: WebSession, response: Response) -> None:
-        if not session.data:
-            if self._cookie in request.cookies:
-                response.delete_cookie(
-                    self._cookie,
-                    path="/",
-                    secure=self._settings.https,
-                    httponly=True,
-                    samesite="lax",
-                )
-            return
-        # Re-issued on every request: `seen` moves on, so expiry counts idle time only.
-        session.data["seen"] = int(self._clock().timestamp())
-        response.set_cookie(
-            self._cookie,
-            self._codec.dumps(session.data),
+        payload = None
+        if session.data:
+            # Re-issued on every request: `seen` moves on, so expiry counts idle time only.
+            session.data["seen"] = int(self._clock().timestamp())
+            payload = self._codec.dumps(session.data)
+        write_session_cookie(
+            request,
+            response,
+            cookie=self._cookie,
+            payload=payload,
             max_age=self._idle_seconds,
-            path="/",
             secure=self._settings.https,
-            httponly=True,
-            samesite="lax",
         )
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from starlette.requests import Request
+from starlette.responses import Response
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_FIELD = "csrf_token"
@@ -103,3 +104,29 @@ def session_of(request: Request) -> WebSession | None:
     """The request's session (None on static files, which carry none)."""
     found: WebSession | None = getattr(request.state, "session", None)
     return found
+
+
+def write_session_cookie(
+    request: Request,
+    response: Response,
+    *,
+    cookie: str,
+    payload: str | None,
+    max_age: int,
+    secure: bool,
+) -> None:
+    """Set the session cookie (HttpOnly, SameSite=Lax, Secure over HTTPS), or clear it when
+    `payload` is None and the browser sent one."""
+    if payload is None:
+        if cookie in request.cookies:
+            response.delete_cookie(cookie, path="/", secure=secure, httponly=True, samesite="lax")
+        return
+    response.set_cookie(
+        cookie,
+        payload,
+        max_age=max_age,
+        path="/",
+        secure=secure,
+        httponly=True,
+        samesite="lax",
+    )
