@@ -128,3 +128,23 @@ def test_requests_go_to_the_holders_queue_with_the_one_month_deadline(portal: Sq
     assert portal.requests_to("POL") == [] and portal.requests_of("P1") == [queued]
     portal.mark_answered("q1")
     assert portal.request("q1").status.value == "answered"  # type: ignore[union-attr]
+
+
+def test_who_has_looked_reads_only_the_persons_entries_through_the_subject_index(
+    engine: Engine,
+) -> None:
+    from sqlalchemy import select
+
+    from sharewell.adapters.db.tables_audit import AuditEntryRow
+
+    shown = SqlPortal(engine)._shown("PP0000001", [], datetime(2026, 3, 1, tzinfo=UTC))
+    query = select(AuditEntryRow.idx).where(shown).order_by(AuditEntryRow.idx.desc()).limit(20)
+    sql = str(query.compile(engine, compile_kwargs={"literal_binds": True}))
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            plan = " ".join(str(row) for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+        else:
+            # The tables are empty: tell the planner not to prefer reading them whole.
+            conn.exec_driver_sql("SET enable_seqscan = off")
+            plan = " ".join(str(row) for row in conn.exec_driver_sql("EXPLAIN " + sql))
+    assert "ix_audit_entries_subject" in plan

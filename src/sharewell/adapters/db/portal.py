@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, and_, func, insert, not_, select, update
+from sqlalchemy import Engine, and_, func, insert, literal_column, not_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from sharewell.adapters.db.tables_audit import AuditEntryRow
@@ -48,6 +48,13 @@ def _utc(value: datetime) -> datetime:
 def _naive(value: datetime) -> datetime:
     # The log's `at` column holds UTC without an offset on SQLite; compare like with like.
     return value.astimezone(UTC).replace(tzinfo=None)
+
+
+SUBJECT_OF_ENTRY = {
+    "postgresql": '(substring(audit_entries.body from \'"subject_id":"([^"]*)"}$\'))',
+    "sqlite": "(CASE WHEN json_valid(audit_entries.body) "
+    "THEN json_extract(audit_entries.body, '$.subject_id') END)",
+}
 
 
 def _like(key: str, value: str) -> str:
@@ -295,6 +302,12 @@ class SqlPortal:
 
     # --- who has looked -----------------------------------------------------------------------
 
+    @property
+    def _subject(self) -> ColumnElement[str]:
+        # The person an entry is about, written exactly as the index on it
+        # (migration 0009_audit_subject_index), so the page reads only that person's entries.
+        return literal_column(SUBJECT_OF_ENTRY[self._engine.dialect.name])
+
     def _instant(self, value: datetime) -> datetime:
         # SQLite's `at` holds UTC without an offset; PostgreSQL's is timestamptz.
         return _naive(value) if self._engine.dialect.name == "sqlite" else value.astimezone(UTC)
@@ -305,7 +318,7 @@ class SqlPortal:
         entries = AuditEntryRow
         conditions: list[ColumnElement[bool]] = [
             entries.kind.in_(sorted(ACCESS_KINDS)),
-            entries.body.like(_like("subject_id", person_id), escape="\\"),
+            self._subject == person_id,
             # An IG lead's review is shown with the override it reviews, not as an access.
             not_(entries.body.like('%"outcome":"reviewed:%')),
         ]
