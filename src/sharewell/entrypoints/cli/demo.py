@@ -224,6 +224,13 @@ def demo(
     else:
         _load(settings, people, seed, as_of, replace=False)
         _put_partnership_to_work(settings)
+    from sharewell.adapters.synthetic.citizens import demo_citizen
+
+    container = build(settings)
+    try:
+        citizen = demo_citizen(container.engine)
+    finally:
+        container.close()
     host = host or settings.host
     port = settings.port if port is None else port
     console.print(sign_in_table())
@@ -234,5 +241,11 @@ def demo(
         f"at http://{host}:{port}/my/demo-outbox.",
         highlight=False,
     )
+    if citizen is not None:
+        console.print(
+            f"To be a citizen, prove you are {citizen.given_name} {citizen.family_name}: born "
+            f"{citizen.date_of_birth:%-d %B %Y}, postcode {citizen.postcode}.",
+            highlight=False,
+        )
     if not no_serve:
         _serve(settings, host, port)
