@@ -244,3 +244,16 @@ def test_amber_mash_referral_collects_two_contributions_and_the_referrer_sees_th
     teacher.goto("/mash")
     assert "Early help" in teacher.locator("#mine").text_content()
     assert_accessible(teacher)
+
+
+def test_the_dashboard_and_the_ig_queues_pass_axe(
+    as_user: Callable[[str], Any], site: Site, assert_accessible: Callable[[Any], None]
+) -> None:
+    # Pages the walk-throughs above do not open, each as someone who may open it.
+    lead = as_user("lead@cscn.anyshire.example")
+    assert lead.goto("/alerts/dashboard").status == 200
+    assert_accessible(lead)
+    ig = as_user("ig@cscn.anyshire.example")
+    for path in ("/ig/citizen-requests", "/ig/identity-reviews"):
+        assert ig.goto(path).status == 200, path
+        assert_accessible(ig)
