@@ -354,3 +354,25 @@ def test_append_many_is_refused_whole_when_its_batch_fails(
     finally:
         log.close()
     verify(engine, signer)
+
+
+def test_entries_about_a_person_are_exactly_those_naming_them_and_searches_use_them(
+    engine: Engine,
+) -> None:
+    from sharewell.services.audit_search import AuditQuery, search_audit
+
+    log = new_log(engine, TreeHeadSigner.generate())
+    try:
+        for n in range(40):
+            log.append(decision(n))
+        log.append(AuditEvent(AuditKind.SEARCH, START, "p1", "SCH1", outcome="0 results"))
+    finally:
+        log.close()
+    reader = SqlAuditReader(engine)
+    everything = list(reader.entries())
+    about = list(reader.entries_about("s3"))
+    expected = [e for e in everything if b'"subject_id":"s3"}' in e[1]]
+    assert about == expected and len(about) == 4  # n = 3, 14, 25, 36
+    assert list(reader.entries_about("nobody")) == []
+    hits, more = search_audit(reader, AuditQuery(subject_id="s3"))
+    assert [h.index for h in hits] == [e[0] for e in reversed(expected)] and not more

@@ -1,7 +1,8 @@
 """Audit search for IG leads: entries about a person, by a practitioner, of a kind, in a period.
 
-It scans the stored entries in order (the log is append-only and entries hold only ids and
-codes); fine for a partnership's log, and the results are capped."""
+A search about a person reads only that person's entries (the reader uses an index on the
+subject); other searches scan the stored entries in order (the log is append-only and entries
+hold only ids and codes). The results are capped."""
 
 from __future__ import annotations
 
@@ -40,7 +41,8 @@ def search_audit(
 ) -> tuple[list[AuditHit], bool]:
     """Matching entries, newest first, at most `limit`; and whether more matched."""
     hits: list[AuditHit] = []
-    with closing(reader.entries()) as entries:
+    source = reader.entries_about(query.subject_id) if query.subject_id else reader.entries()
+    with closing(source) as entries:
         for index, body, _leaf in entries:
             entry = json.loads(body)
             if query.subject_id and entry.get("subject_id") != query.subject_id:

@@ -22,9 +22,10 @@ from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, literal_column, select
 
 from sharewell.adapters.crypto.signing import TreeHeadSigner
+from sharewell.adapters.db.tables_audit import SUBJECT_OF_ENTRY, AuditEntryRow
 from sharewell.domain.audit import AuditEvent, AuditReceipt
 from sharewell.domain.errors import StorageUnavailable
 from sharewell.domain.merkle import CompactRange, TreeHead, canonical_parts, leaf_hash
@@ -769,6 +770,20 @@ class SqlAuditReader:
                 conn.rollback()
         finally:
             proxied.close()
+
+    def entries_about(self, subject_id: str) -> Generator[tuple[int, bytes, bytes], None, None]:
+        """The entries about one person, in index order, read through the index on the subject
+        (migration 0009_audit_subject_index) rather than the whole log."""
+        subject: Any = literal_column(SUBJECT_OF_ENTRY[self._engine.dialect.name])
+        query = (
+            select(AuditEntryRow.idx, AuditEntryRow.body, AuditEntryRow.leaf_hash)
+            .where(subject == subject_id)
+            .order_by(AuditEntryRow.idx)
+        )
+        with self._engine.connect() as conn:
+            rows = conn.execute(query).all()
+        for index, body, leaf in rows:
+            yield int(index), str(body).encode(), bytes(leaf)
 
     def _prefetched(self, conn: Any) -> Generator[tuple[int, bytes, bytes], None, None]:
         """PostgreSQL rows in binary, fetched by a helper thread while the caller hashes.

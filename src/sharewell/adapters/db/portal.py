@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, and_, func, insert, literal_column, not_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
-from sharewell.adapters.db.tables_audit import AuditEntryRow
+from sharewell.adapters.db.tables_audit import SUBJECT_OF_ENTRY, AuditEntryRow
 from sharewell.adapters.db.tables_portal import (
     ActingForRow,
     CitizenAccountRow,
@@ -48,13 +48,6 @@ def _utc(value: datetime) -> datetime:
 def _naive(value: datetime) -> datetime:
     # The log's `at` column holds UTC without an offset on SQLite; compare like with like.
     return value.astimezone(UTC).replace(tzinfo=None)
-
-
-SUBJECT_OF_ENTRY = {
-    "postgresql": '(substring(audit_entries.body from \'"subject_id":"([^"]*)"}$\'))',
-    "sqlite": "(CASE WHEN json_valid(audit_entries.body) "
-    "THEN json_extract(audit_entries.body, '$.subject_id') END)",
-}
 
 
 def _like(key: str, value: str) -> str:

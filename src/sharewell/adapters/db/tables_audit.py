@@ -9,6 +9,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from sharewell.adapters.db.tables import Base
 
+# The person an entry is about, as the expression index on it is written (migration
+# 0009_audit_subject_index): queries must write it exactly so for the database to use the index.
+SUBJECT_OF_ENTRY = {
+    "postgresql": '(substring(audit_entries.body from \'"subject_id":"([^"]*)"}$\'))',
+    "sqlite": "(CASE WHEN json_valid(audit_entries.body) "
+    "THEN json_extract(audit_entries.body, '$.subject_id') END)",
+}
+
 
 class AuditEntryRow(Base):
     """One log entry: `body` is the canonical JSON the leaf hash covers; `at`/`kind` for queries."""
