@@ -186,10 +186,6 @@ class FactReader(Protocol):
         first. Each ask's facts carry only that ask's fields."""
         ...
 
-    def read_fact(self, org_code: str, fact_id: str, fields: Sequence[str]) -> FactView | None:
-        """Only these fields of one of the holder's facts (None if the holder has no such fact)."""
-        ...
-
 
 @dataclass(frozen=True, slots=True)
 class FactAsk:
@@ -1026,11 +1022,11 @@ class DisclosureGate:
         shown: dict[str, str] = {}
         if found is not None and found.permitted:
             allowed = [f for f in fields if found.fields is None or f in found.fields]
-            view = self._facts.read_fact(holder, fact_id, allowed) if allowed else None
-            if view is not None:
-                shown = dict(view.fields)
-                if view.occurred_at is not None and "occurred_at" in allowed:
-                    shown["occurred_at"] = view.occurred_at.isoformat()
+            # Named fields only: an alert never carries a fact's whole detail.
+            named = [f for f in allowed if f != "detail"]
+            views = self._facts.read_ids(holder, [fact_id], named) if named else []
+            if views:
+                shown = _item(views[0]).fields
         permitted = bool(found is not None and found.permitted and shown)
         reasons = tuple(r.value for r in found.reasons) if found is not None else ()
         self._append(

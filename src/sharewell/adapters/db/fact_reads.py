@@ -81,13 +81,6 @@ class SqlFactReader:
         with self._engine.connect() as conn:
             return {str(i): DataCategory(c) for i, c in conn.execute(query) if c in _KNOWN}
 
-    def read_fact(self, org_code: str, fact_id: str, fields: Sequence[str]) -> FactView | None:
-        """One fact of the holder, only these fields (never the whole detail), or None."""
-        views = self._select(
-            org_code, [f for f in fields if f != ALL_DETAIL], FactRow.id == fact_id
-        )
-        return views[0] if views else None
-
     def read(
         self, org_code: str, local_ids: Sequence[str], category: DataCategory, fields: Sequence[str]
     ) -> list[FactView]:

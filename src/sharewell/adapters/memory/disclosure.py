@@ -156,15 +156,22 @@ class MemoryFactReader:
         items = [e if summaries else replace(e, summary="") for e in self.evidence if mine(e)]
         return [a for a in self.assessments if mine(a)], items
 
-    def read_fact(self, org_code: str, fact_id: str, fields: Sequence[str]) -> FactView | None:
-        for f in self.facts:
-            if f.org_code == org_code and f.id == fact_id:
-                self.asked.append((org_code, f.category, tuple(fields)))
-                shown = {
-                    name: (getattr(f, name) if name in ("code", "summary") else f.detail[name])
-                    for name in fields
-                    if name in ("code", "summary") or name in f.detail
-                }
-                occurred = f.occurred_at if "occurred_at" in fields else None
-                return FactView(f.id, org_code, f.category, occurred, shown)
-        return None
+    def references(
+        self, org_code: str, local_ids: Sequence[str], categories: Sequence[DataCategory]
+    ) -> dict[str, DataCategory]:
+        return {
+            f.id: f.category
+            for f in self.facts
+            if f.org_code == org_code and f.local_id in local_ids and f.category in categories
+        }
+
+    def read_ids(
+        self, org_code: str, fact_ids: Sequence[str], fields: Sequence[str]
+    ) -> list[FactView]:
+        return [
+            view
+            for f in self.facts
+            if f.org_code == org_code and f.id in fact_ids
+            for view in self.read(org_code, [f.local_id], f.category, fields)
+            if view.id == f.id
+        ]
