@@ -1,29 +1,29 @@
 """Joined-up record reads through the API on PostgreSQL, against a one-row baseline.
 
     PYTHONPATH=src python benchmarks/record_read.py [--people 100000] [--facts 1000000]
-        [--clients 32] [--seconds 20]
+        [--clients 32] [--seconds 20] [--workers 1] [--profile FILE]
 
 Builds a scratch database: the synthetic partnership for --people people, linked into person ids
 (by the generator's ground truth, standing in for identity linking), the example charter signed by
 every party, and extra facts copied from the generated ones until there are --facts facts. Then
-Sharewell runs under uvicorn on loopback and --clients threads, each signed in as the GP demo
-account with purpose direct_care, read `/api/v1/people/{id}` for the GP's patients for --seconds
-(the full gate: decision, audited, fields selected, disclosure audited). The same clients then
-read a minimal endpoint that selects one row from the same database, behind the same session
-middleware, for the same time. Prints one JSON line with records/s and p50/p99 latencies of both
-and their ratio. Targets (issue 5): p99 <= 60 ms and >= 500 records/s.
+Sharewell runs under uvicorn on loopback with --workers worker processes, and --clients clients,
+each signed in as the GP demo account with purpose direct_care, read `/api/v1/people/{id}` for the
+GP's patients for --seconds (the full gate: decision, audited, fields selected, disclosure
+audited). The same clients then read a minimal endpoint that selects one row from the same
+database, behind the same session middleware, for the same time. The clients are one lean asyncio
+process (benchmarks/http_load.py): one keep-alive connection each, a closed loop. Prints one JSON
+line with records/s, p50/p99 latencies of both and their ratio, errors by status, the server's CPU
+time per request (its whole process tree, read from /proc) and the load average before and after.
+Targets (issue 5): p99 <= 60 ms and >= 500 records/s.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import os
-import statistics
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from datetime import date
@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from fastapi import Request
+from fastapi import FastAPI, Request
 from sqlalchemy import create_engine, select, text
 from starlette.responses import JSONResponse
 
@@ -49,7 +49,9 @@ from sharewell.adapters.db.tables import SourceRecordRow
 from sharewell.adapters.synthetic.accounts import DEMO_PASSWORD
 from sharewell.config import Settings
 from sharewell.entrypoints.web.app import create_app
+from sharewell.entrypoints.web.sessions import cookie_name
 
+ROOT = Path(__file__).resolve().parents[1]
 ADMIN_URL = os.environ.get(
     "SHAREWELL_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
@@ -102,65 +104,24 @@ def _build(url: str, people: int, facts: int) -> tuple[Any, list[str], dict[str,
     return container, patients, timings
 
 
-def _sign_in(base: str, clients: int) -> list[httpx.Client]:
-    """One signed-in client per simulated user, before any clock starts (sign-in is slow on
-    purpose: a password hash)."""
-    signed: list[httpx.Client] = []
+def _sign_in(base: str, clients: int) -> list[str]:
+    """One signed-in session cookie per simulated user, before any clock starts (sign-in is slow
+    on purpose: a password hash)."""
+    cookies: list[str] = []
+    name = cookie_name(https=False)
     for _ in range(clients):
-        client = httpx.Client(base_url=base, timeout=30)
-        page = client.get("/sign-in").text
-        token = page.split('name="csrf_token" value="')[1].split('"')[0]
-        client.post(
-            "/sign-in", data={"email": GP_EMAIL, "password": DEMO_PASSWORD, "csrf_token": token}
-        )
-        signed.append(client)
-    return signed
-
-
-def _run(signed: list[httpx.Client], paths: list[str], seconds: float) -> dict[str, Any]:
-    clients = len(signed)
-    latencies: list[float] = []
-    errors = 0
-    statuses: dict[int, int] = {}
-    lock = threading.Lock()
-    stop = time.monotonic() + seconds
-
-    def worker(n: int) -> None:
-        nonlocal errors
-        client = signed[n]
-        mine: list[float] = []
-        bad = 0
-        i = n
-        while time.monotonic() < stop:
-            path = paths[i % len(paths)]
-            i += clients
-            t0 = time.perf_counter()
-            answer = client.get(path, headers={"x-sharewell-purpose": "direct_care"})
-            mine.append(time.perf_counter() - t0)
-            if answer.status_code not in (200, 404):
-                bad += 1
-                with lock:
-                    statuses[answer.status_code] = statuses.get(answer.status_code, 0) + 1
-        with lock:
-            latencies.extend(mine)
-            errors += bad
-
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(clients)]
-    began = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.monotonic() - began
-    latencies.sort()
-    return {
-        "requests": len(latencies),
-        "per_s": round(len(latencies) / elapsed, 1),
-        "p50_ms": round(statistics.median(latencies) * 1000, 1) if latencies else 0.0,
-        "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 1) if latencies else 0.0,
-        "errors": errors,
-        "error_statuses": {str(k): v for k, v in statuses.items()},
-    }
+        with httpx.Client(base_url=base, timeout=60) as client:
+            page = client.get("/sign-in").text
+            token = page.split('name="csrf_token" value="')[1].split('"')[0]
+            answer = client.post(
+                "/sign-in",
+                data={"email": GP_EMAIL, "password": DEMO_PASSWORD, "csrf_token": token},
+            )
+            value = client.cookies.get(name)
+            if answer.status_code >= 400 or not value:
+                raise SystemExit(f"signing a benchmark client in failed: {answer.status_code}")
+            cookies.append(value)
+    return cookies
 
 
 def _settings(url: str) -> Settings:
@@ -171,11 +132,13 @@ def _settings(url: str) -> Settings:
     )
 
 
-def _serve(url: str, port: int) -> None:
-    """The server process: Sharewell plus the one-row baseline, under uvicorn."""
-    import uvicorn
+URL_VARIABLE = "SHAREWELL_BENCH_DATABASE_URL"
 
-    app = create_app(_settings(url), clock=lambda: NOW)
+
+def server_app() -> FastAPI:
+    """uvicorn's factory, called once in each worker process: Sharewell plus the one-row
+    baseline, for the database named in the environment."""
+    app = create_app(_settings(os.environ[URL_VARIABLE]), clock=lambda: NOW)
 
     @app.get("/bench/one-row", include_in_schema=False)
     def one_row(request: Request) -> JSONResponse:
@@ -184,20 +147,99 @@ def _serve(url: str, port: int) -> None:
             row = conn.execute(select(SourceRecordRow.id).where(SourceRecordRow.id == 1)).first()
         return JSONResponse({"id": row[0] if row else None})
 
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    @app.get("/bench/worker", include_in_schema=False)
+    async def worker() -> JSONResponse:
+        # Which worker answered: the benchmark waits until it has heard from every one.
+        return JSONResponse({"pid": os.getpid()})
+
+    return app
 
 
-def _wait_up(base: str, server: Any) -> None:
-    deadline = time.monotonic() + 60
+def _serve(port: int, workers: int) -> None:
+    """The server process (started as `record_read.py --serve PORT`)."""
+    import uvicorn
+
+    uvicorn.run(
+        "record_read:server_app",
+        factory=True,
+        host="127.0.0.1",
+        port=port,
+        workers=workers,
+        log_level="warning",
+        lifespan="off",
+    )
+
+
+def _start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+    env = dict(os.environ)
+    env[URL_VARIABLE] = url
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(ROOT / "src"), str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
+    )
+    return subprocess.Popen(
+        [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--serve",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
+        env=env,
+        cwd=str(ROOT),
+    )
+
+
+def _wait_up(base: str, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        if not server.is_alive():
+        if server.poll() is not None:
             raise SystemExit("the benchmark server stopped while starting")
         try:
             httpx.get(base + "/healthz", timeout=1)
             return
         except httpx.HTTPError:
-            time.sleep(0.1)
-    raise SystemExit("the benchmark server did not start within 60 s")
+            time.sleep(0.2)
+    raise SystemExit("the benchmark server did not start within 120 s")
+
+
+def _wait_for_workers(base: str, cookie: str, workers: int, server: subprocess.Popen[bytes]) -> int:
+    """Until every worker has answered (each on a new connection); how many answered."""
+    seen: set[int] = set()
+    deadline = time.monotonic() + 120
+    cookies = {cookie_name(https=False): cookie}
+    while len(seen) < workers and time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit("the benchmark server stopped while its workers started")
+        try:
+            answer = httpx.get(base + "/bench/worker", cookies=cookies, timeout=5)
+            if answer.status_code == 200:
+                seen.add(int(answer.json()["pid"]))
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.05)
+    if len(seen) < workers:
+        raise SystemExit(f"only {len(seen)} of {workers} workers answered within 120 s")
+    return len(seen)
+
+
+def _load_average() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def _drive(spec: dict[str, Any]) -> dict[str, Any]:
+    """Run the clients in their own process (benchmarks/http_load.py)."""
+    done = subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("http_load.py"))],
+        input=json.dumps(spec).encode(),
+        capture_output=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        sys.stderr.write(done.stderr.decode(errors="replace"))
+        raise SystemExit("the load generator failed")
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
 
 
 def main() -> None:
@@ -207,9 +249,20 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="uvicorn worker processes (more than one needs an audit log that several "
+        "processes can append to)",
+    )
+    parser.add_argument(
         "--profile", metavar="FILE", help="record the server with py-spy (if installed) to FILE"
     )
+    parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve:
+        _serve(args.serve, args.workers)
+        return
 
     name = f"sharewell_bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
@@ -222,41 +275,44 @@ def main() -> None:
         # The builder lets go of the sequencer lock: the server process takes it.
         container.close()
         port = 18000 + os.getpid() % 1000
-        # The server runs in its own process (its own interpreter lock), the clients here.
-        server = multiprocessing.get_context("spawn").Process(
-            target=_serve, args=(url, port), daemon=True
-        )
-        server.start()
+        # The server runs in its own process(es), the clients in another.
+        server = _start_server(url, port, args.workers)
         base = f"http://127.0.0.1:{port}"
         _wait_up(base, server)
-        signed = _sign_in(base, args.clients)
-        _run(signed, [f"/api/v1/people/{p}" for p in patients[:50]], 2)  # warm up
-        spy = None
+        cookies = _sign_in(base, args.clients)
+        _wait_for_workers(base, cookies[0], args.workers, server)
+        record_paths = [f"/api/v1/people/{p}" for p in patients]
+        profile = None
         if args.profile:
-            spy = subprocess.Popen(
-                [
-                    "py-spy",
-                    "record",
-                    "--gil",
-                    "--pid",
-                    str(server.pid),
-                    "--format",
-                    "raw",
-                    "-o",
-                    args.profile,
-                    "--duration",
-                    str(int(args.seconds)),
-                    "--nonblocking",
-                ],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        records = _run(signed, [f"/api/v1/people/{p}" for p in patients], args.seconds)
-        if spy is not None:
-            spy.wait(timeout=60)
-        baseline = _run(signed, ["/bench/one-row"], args.seconds)
-        for client in signed:
-            client.close()
+            profile = ["py-spy", "record", "--gil", "--pid", str(server.pid), "--subprocesses"]
+            profile += ["--format", "raw", "-o", args.profile, "--nonblocking"]
+            profile += ["--duration", str(int(args.seconds))]
+        spec = {
+            "host": "127.0.0.1",
+            "port": port,
+            "cookie_name": cookie_name(https=False),
+            "cookies": cookies,
+            "headers": {"x-sharewell-purpose": "direct_care"},
+            "server_pid": server.pid,
+            # Every worker warm (connections, caches, compiled statements) before any clock.
+            "warmup": [
+                {"paths": record_paths[:200], "seconds": 3},
+                {"paths": ["/bench/one-row"], "seconds": 1},
+            ],
+            "phases": [
+                {
+                    "name": "records",
+                    "paths": record_paths,
+                    "seconds": args.seconds,
+                    "profile": profile,
+                },
+                {"name": "one_row", "paths": ["/bench/one-row"], "seconds": args.seconds},
+            ],
+        }
+        load_before = _load_average()
+        results = _drive(spec)
+        load_after = _load_average()
+        records, baseline = results["records"], results["one_row"]
         print(
             json.dumps(
                 {
@@ -264,6 +320,7 @@ def main() -> None:
                     "facts": timings["facts"],
                     "load_s": timings["load_s"],
                     "clients": args.clients,
+                    "workers": args.workers,
                     "patients_read": len(patients),
                     "records": records,
                     "one_row_baseline": baseline,
@@ -274,13 +331,18 @@ def main() -> None:
                     if baseline["per_s"]
                     else None,
                     "targets_met": records["p99_ms"] <= 60 and records["per_s"] >= 500,
+                    "load_average_before": load_before,
+                    "load_average_after": load_after,
                 }
             )
         )
     finally:
-        if server is not None and server.is_alive():
+        if server is not None and server.poll() is None:
             server.terminate()
-            server.join(timeout=30)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
         with admin.connect() as conn:
             conn.execute(text(f'drop database if exists "{name}" with (force)'))
         admin.dispose()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sharewell.domain.access import (
@@ -55,10 +55,27 @@ class Actor:
     id: str
     org: str | None = None
     role: Role | None = None
+    # The practitioner's account as the session check read it at the start of the request in
+    # flight (`signed_in`), so the access decision in the same request does not read it again.
+    # Never set on an actor kept beyond one request.
+    account: Practitioner | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def of(cls, practitioner: Practitioner) -> Actor:
         return cls(practitioner.id, practitioner.org_code, practitioner.role)
+
+    @classmethod
+    def signed_in(cls, practitioner: Practitioner) -> Actor:
+        """The actor for a request whose session check has just read `practitioner` (active,
+        with their training): decisions in that request use it rather than reading it again."""
+        return cls(practitioner.id, practitioner.org_code, practitioner.role, practitioner)
+
+
+def _account(practitioners: PractitionerRepository, actor: Actor) -> Practitioner:
+    """The deciding practitioner: as read by this request's session check, else afresh."""
+    if actor.account is not None and actor.account.id == actor.id:
+        return actor.account
+    return practitioners.get(actor.id) or _inactive(actor)
 
 
 def _event(
@@ -475,7 +492,7 @@ def decide_unrecorded(
     """
     if request.override is not None:
         raise ValidationError("An override goes through request_override", field="override")
-    practitioner = practitioners.get(actor.id) or _inactive(actor)
+    practitioner = _account(practitioners, actor)
     with store.reads() as reads:
         index, subject = _decision_inputs(reads, person_id)
     result = decide(index, practitioner, subject, request, at)

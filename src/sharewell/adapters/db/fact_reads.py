@@ -13,6 +13,7 @@ from sqlalchemy import (
     Engine,
     Integer,
     String,
+    bindparam,
     cast,
     func,
     literal,
@@ -36,6 +37,16 @@ ALL_DETAIL = "detail"
 _KNOWN = frozenset(c.value for c in DataCategory)
 
 
+# Every record read counts what is held: built once with an expanding bound parameter for the
+# (holder, local id) pairs, so SQLAlchemy finds it compiled in its cache.
+_facts = FactRow.__table__
+_HOLDINGS = (
+    select(_facts.c.org_code, _facts.c.category, func.count())
+    .where(tuple_(_facts.c.org_code, _facts.c.local_id).in_(bindparam("refs", expanding=True)))
+    .group_by(_facts.c.org_code, _facts.c.category)
+)
+
+
 def _utc(value: Any) -> Any:
     # SQLite hands back naive datetimes; everything stored is UTC.
     return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
@@ -50,17 +61,9 @@ class SqlFactReader:
     def holdings(self, records: Sequence[SourceRef]) -> list[Holding]:
         if not records:
             return []
-        query = (
-            select(FactRow.org_code, FactRow.category, func.count())
-            .where(
-                tuple_(FactRow.org_code, FactRow.local_id).in_(
-                    [(r.org_code, r.local_id) for r in records]
-                )
-            )
-            .group_by(FactRow.org_code, FactRow.category)
-        )
+        refs = [(r.org_code, r.local_id) for r in records]
         with self._engine.connect() as conn:
-            rows = conn.execute(query).all()
+            rows = conn.execute(_HOLDINGS, {"refs": refs}).all()
         return [
             Holding(org, DataCategory(category), int(count))
             for org, category, count in rows

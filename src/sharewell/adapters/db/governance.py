@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
 
 from sharewell.adapters.db.engine import reads_only
 from sharewell.adapters.db.tables_governance import (
@@ -38,6 +38,33 @@ def _utc(value: datetime) -> datetime:
 
 def _utc_or_none(value: datetime | None) -> datetime | None:
     return None if value is None else _utc(value)
+
+
+# The statements every access decision runs, built once at import with bound parameters and
+# Core columns: SQLAlchemy then finds each compiled statement in its cache without building or
+# hashing the query again (a measurable share of a record read's CPU time; docs/performance.md).
+_AGREEMENTS_FINGERPRINT = select(
+    select(func.count()).select_from(AgreementVersionRow.__table__).scalar_subquery(),
+    select(func.count()).select_from(AgreementSignatureRow.__table__).scalar_subquery(),
+    select(func.count()).select_from(AgreementTerminationRow.__table__).scalar_subquery(),
+)
+_consents = ConsentRecordRow.__table__
+_CONSENT_HISTORY = (
+    select(_consents)
+    .where(_consents.c.person_id == bindparam("person_id"))
+    .order_by(_consents.c.id)
+)
+_opt_outs = NationalOptOutRow.__table__
+_CURRENT_OPT_OUT = (
+    select(_opt_outs.c.opted_out)
+    .where(_opt_outs.c.person_id == bindparam("person_id"))
+    .order_by(_opt_outs.c.recorded_at.desc(), _opt_outs.c.id.desc())
+    .limit(1)
+)
+_relationships = RelationshipRow.__table__
+_RELATIONSHIPS_OF = select(_relationships).where(
+    _relationships.c.person_id == bindparam("person_id")
+)
 
 
 class SqlAgreements:
@@ -176,15 +203,7 @@ class SqlAgreements:
     def index(self) -> AgreementIndex:
         # Rows are only ever added, so these counts change whenever anything that matters to a
         # decision changes: a termination or a signature is seen by the very next decision.
-        fingerprint = tuple(
-            self._conn.execute(
-                select(
-                    select(func.count()).select_from(AgreementVersionRow).scalar_subquery(),
-                    select(func.count()).select_from(AgreementSignatureRow).scalar_subquery(),
-                    select(func.count()).select_from(AgreementTerminationRow).scalar_subquery(),
-                )
-            ).one()
-        )
+        fingerprint = tuple(self._conn.execute(_AGREEMENTS_FINGERPRINT).one())
         cached = self._store.cached_index
         if cached is not None and cached[0] == fingerprint:
             return cached[1]
@@ -215,11 +234,7 @@ class SqlConsents:
         )
 
     def history(self, person_id: str) -> Sequence[ConsentRecord]:
-        rows = self._conn.execute(
-            select(ConsentRecordRow)
-            .where(ConsentRecordRow.person_id == person_id)
-            .order_by(ConsentRecordRow.id)
-        ).all()
+        rows = self._conn.execute(_CONSENT_HISTORY, {"person_id": person_id}).all()
         return [
             ConsentRecord(
                 person_id=r.person_id,
@@ -250,12 +265,7 @@ class SqlOptOuts:
         )
 
     def current(self, person_id: str) -> bool:
-        row = self._conn.execute(
-            select(NationalOptOutRow.opted_out)
-            .where(NationalOptOutRow.person_id == person_id)
-            .order_by(NationalOptOutRow.recorded_at.desc(), NationalOptOutRow.id.desc())
-            .limit(1)
-        ).first()
+        row = self._conn.execute(_CURRENT_OPT_OUT, {"person_id": person_id}).first()
         return bool(row[0]) if row else False
 
 
@@ -306,9 +316,7 @@ class SqlRelationships:
             raise NotFound(f"No relationship {relationship_id}", field="relationship")
 
     def for_person(self, person_id: str) -> Sequence[Relationship]:
-        rows = self._conn.execute(
-            select(RelationshipRow).where(RelationshipRow.person_id == person_id)
-        ).all()
+        rows = self._conn.execute(_RELATIONSHIPS_OF, {"person_id": person_id}).all()
         return [_relationship(r) for r in rows]
 
 

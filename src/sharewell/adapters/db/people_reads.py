@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine, String, and_, column, func, or_, select, table
+from sqlalchemy import Engine, String, and_, bindparam, column, func, or_, select, table
 
 from sharewell.adapters.db.engine import reads_only
 from sharewell.adapters.db.tables import SourceRecordRow
@@ -37,6 +37,18 @@ _RECORD = (
     SourceRecordRow.sex,
     SourceRecordRow.nhs_number,
     SourceRecordRow.postcode,
+)
+
+
+# Every record read runs these two: built once with bound parameters and Core columns, so
+# SQLAlchemy finds them compiled in its cache without building or hashing them again.
+_MERGED_INTO = select(people.c.merged_into).where(people.c.id == bindparam("person_id"))
+_source = SourceRecordRow.__table__
+_RECORDS_OF = (
+    select(*(_source.c[c.key] for c in _RECORD))
+    .join(person_links, person_links.c.record_id == _source.c.id)
+    .where(person_links.c.person_id == bindparam("person_id"))
+    .order_by(_source.c.org_code, _source.c.local_id)
 )
 
 
@@ -88,9 +100,7 @@ class SqlPersonDirectory:
     def _current(self, conn: Any, person_id: str) -> str:
         # A merged id points at the person who replaced it (ADR 0005); follow it a few steps.
         for _ in range(10):
-            merged = conn.execute(
-                select(people.c.merged_into).where(people.c.id == person_id)
-            ).scalar()
+            merged = conn.execute(_MERGED_INTO, {"person_id": person_id}).scalar()
             if not merged:
                 break
             person_id = str(merged)
@@ -99,13 +109,7 @@ class SqlPersonDirectory:
     def records_of(self, person_id: str) -> list[IdentityRecord]:
         with self._engine.connect() as conn:
             current = self._current(conn, person_id)
-            query = (
-                select(*_RECORD)
-                .join(person_links, person_links.c.record_id == SourceRecordRow.id)
-                .where(person_links.c.person_id == current)
-                .order_by(SourceRecordRow.org_code, SourceRecordRow.local_id)
-            )
-            return [_identity(row) for row in conn.execute(query)]
+            return [_identity(row) for row in conn.execute(_RECORDS_OF, {"person_id": current})]
 
     def records_by_id(self, record_ids: Sequence[int]) -> list[IdentityRecord]:
         query = select(SourceRecordRow.id, SourceRecordRow.address, *_RECORD).where(

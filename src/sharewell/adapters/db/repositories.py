@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from sharewell.adapters.db.engine import reads_only
@@ -75,6 +75,23 @@ class SqlOrganisations:
             return [_organisation(r) for r in rows]
 
 
+def _practitioner_query(key: Any) -> Any:
+    """A practitioner with their training (one row per module), where `key` equals the bound
+    parameter "key". Core columns only and built once at import: SQLAlchemy then finds the
+    compiled statement in its cache without building or hashing the query again."""
+    practitioner = PractitionerRow.__table__
+    training = TrainingRecordRow.__table__
+    return (
+        select(*practitioner.c, training.c.module, training.c.completed_on)
+        .outerjoin(training, training.c.practitioner_id == practitioner.c.id)
+        .where(key == bindparam("key"))
+    )
+
+
+_BY_ID = _practitioner_query(PractitionerRow.__table__.c.id)
+_BY_EMAIL = _practitioner_query(PractitionerRow.__table__.c.email)
+
+
 class SqlPractitioners:
     """Practitioner accounts in the relational store."""
 
@@ -105,20 +122,11 @@ class SqlPractitioners:
                     )
                 )
 
-    def _row(self, where: object) -> tuple[Any, Practitioner] | None:
-        # One query, no ORM session: this runs twice for every signed-in request (the session
-        # check, then the access decision), so it is kept to one round trip.
-        query = (
-            select(
-                *PractitionerRow.__table__.c,
-                TrainingRecordRow.module,
-                TrainingRecordRow.completed_on,
-            )
-            .outerjoin(TrainingRecordRow, TrainingRecordRow.practitioner_id == PractitionerRow.id)
-            .where(where)  # type: ignore[arg-type]
-        )
+    def _row(self, query: Any, key: str) -> tuple[Any, Practitioner] | None:
+        # One query, no ORM session, built once (see _practitioner_query): this runs for every
+        # signed-in request, so it is kept to one round trip and little Python.
         with self._reads.connect() as conn:
-            rows = conn.execute(query).all()
+            rows = conn.execute(query, {"key": key}).all()
         if not rows:
             return None
         row = rows[0]
@@ -135,18 +143,18 @@ class SqlPractitioners:
             training=training,
         )
 
-    def _load(self, where: object) -> Practitioner | None:
-        found = self._row(where)
+    def _load(self, query: Any, key: str) -> Practitioner | None:
+        found = self._row(query, key)
         return found[1] if found else None
 
     def get(self, practitioner_id: str) -> Practitioner | None:
-        return self._load(PractitionerRow.id == practitioner_id)
+        return self._load(_BY_ID, practitioner_id)
 
     def by_email(self, email: str) -> Practitioner | None:
-        return self._load(PractitionerRow.email == email.strip().lower())
+        return self._load(_BY_EMAIL, email.strip().lower())
 
     def credentials(self, email: str) -> Credentials | None:
-        found = self._row(PractitionerRow.email == email.strip().lower())
+        found = self._row(_BY_EMAIL, email.strip().lower())
         if found is None:
             return None
         row, practitioner = found

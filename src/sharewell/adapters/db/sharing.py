@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
 from sharewell.adapters.db.engine import reads_only
 from sharewell.adapters.db.tables_sharing import ApiTokenRow, ShareRequestRow, SharingGrantRow
@@ -126,6 +126,15 @@ def _grant(r: Any) -> SharingGrant:
     )
 
 
+# Read on every joined-up record: built once with bound parameters and Core columns, so
+# SQLAlchemy finds it compiled in its cache without building or hashing it again.
+_grants = SharingGrantRow.__table__
+_GRANTS_FOR_RECIPIENT = select(_grants).where(
+    _grants.c.recipient_id == bindparam("recipient_id"),
+    _grants.c.person_id == bindparam("person_id"),
+)
+
+
 class SqlGrants:
     """Sharing grants: added once, never changed."""
 
@@ -160,10 +169,7 @@ class SqlGrants:
 
     def for_recipient(self, practitioner_id: str, person_id: str) -> Sequence[SharingGrant]:
         rows = self._conn.execute(
-            select(SharingGrantRow).where(
-                SharingGrantRow.recipient_id == practitioner_id,
-                SharingGrantRow.person_id == person_id,
-            )
+            _GRANTS_FOR_RECIPIENT, {"recipient_id": practitioner_id, "person_id": person_id}
         ).all()
         return [_grant(r) for r in rows]
 

@@ -298,7 +298,7 @@ def search_people(
 ) -> PeopleOut:
     """People matching any of the criteria whom the viewer may see; audited."""
     found = wiring.disclosure.search(
-        actor=Actor.of(viewer),
+        actor=Actor.signed_in(viewer),
         purpose=purpose,
         query=PersonQuery(name, date_of_birth, nhs_number, postcode),
         at=_now(request),
@@ -312,7 +312,7 @@ def get_record(
 ) -> RecordOut:
     """The joined-up record through the disclosure gate; 404 alike for unknown and hidden."""
     record = wiring.disclosure.joined_up_record(
-        actor=Actor.of(viewer), purpose=purpose, person_id=person_id, at=_now(request)
+        actor=Actor.signed_in(viewer), purpose=purpose, person_id=person_id, at=_now(request)
     )
     return RecordOut.of(record)
 
@@ -323,7 +323,7 @@ def get_household(
 ) -> PeopleOut:
     """Others at the person's address whom the viewer may see."""
     members = wiring.disclosure.household(
-        actor=Actor.of(viewer), purpose=purpose, person_id=person_id, at=_now(request)
+        actor=Actor.signed_in(viewer), purpose=purpose, person_id=person_id, at=_now(request)
     )
     return PeopleOut(people=[PersonOut.of(m) for m in members])
 

@@ -175,7 +175,7 @@ def find_person(
         try:
             query = PersonQuery(name, _date_of_birth(day, month, year), nhs_number, postcode)
             results = wiring.disclosure.search(
-                actor=Actor.of(viewer), purpose=purpose, query=query, at=_now(request)
+                actor=Actor.signed_in(viewer), purpose=purpose, query=query, at=_now(request)
             )
         except ValidationError as exc:
             errors[exc.field or "name"] = exc.message
@@ -321,7 +321,7 @@ def joined_up_record(
     if purpose is None:
         return _choose_first(request)
     record = wiring.disclosure.joined_up_record(
-        actor=Actor.of(viewer), purpose=purpose, person_id=person_id, at=_now(request)
+        actor=Actor.signed_in(viewer), purpose=purpose, person_id=person_id, at=_now(request)
     )
     names = {o.code: o.name for o in wiring.organisations.list()}
     rows = [
