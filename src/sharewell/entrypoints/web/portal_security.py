@@ -21,7 +21,6 @@ from sharewell.entrypoints.api import errors as api_errors
 from sharewell.entrypoints.web.errors import error_page
 from sharewell.entrypoints.web.sessions import SAFE_METHODS, WebSession, write_session_cookie
 
-CallNext = Callable[[Request], Awaitable[Response]]
 CsrfCheck = Callable[[Request, WebSession], Awaitable[bool]]
 
 PORTAL_API = "/api/v1/my"
@@ -94,7 +93,11 @@ class CitizenGate:
             return WebSession({}, expired="cid" in data)
         return WebSession(data)
 
-    async def __call__(self, request: Request, call_next: CallNext, csrf_ok: CsrfCheck) -> Response:
+    async def admit(
+        self, request: Request, csrf_ok: CsrfCheck
+    ) -> tuple[Response | None, Callable[[Response], None]]:
+        """A response turning the request away (or None to let it through to the route), and
+        what saves the citizen session into the response that is sent."""
         session = self._load(request)
         request.state.session = session
         request.state.practitioner = None
@@ -110,9 +113,8 @@ class CitizenGate:
                 session.changed = True
             else:
                 request.state.citizen_account = account
-        response = await self._dispatch(request, session, path, api, call_next, csrf_ok)
-        self._save(request, session, response)
-        return response
+        refusal = await self._dispatch(request, session, path, api, csrf_ok)
+        return refusal, lambda response: self._save(request, session, response)
 
     async def _dispatch(
         self,
@@ -120,9 +122,8 @@ class CitizenGate:
         session: WebSession,
         path: str,
         api: bool,
-        call_next: CallNext,
         csrf_ok: CsrfCheck,
-    ) -> Response:
+    ) -> Response | None:
         account = request.state.citizen_account
         if path not in PUBLIC_PORTAL_PATHS:
             if account is None:
@@ -145,7 +146,7 @@ class CitizenGate:
             if api:
                 return api_errors.for_error(failure)
             return error_page(request, 403, title="You cannot do that", message=failure.message)
-        return await call_next(request)
+        return None
 
     def _save(self, request: Request, session: WebSession, response: Response) -> None:
         payload = None
