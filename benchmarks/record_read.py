@@ -258,6 +258,12 @@ def main() -> None:
     parser.add_argument(
         "--profile", metavar="FILE", help="record the server with py-spy (if installed) to FILE"
     )
+    parser.add_argument(
+        "--profile-phase",
+        choices=("records", "one_row"),
+        default="records",
+        help="which phase --profile records (default: records)",
+    )
     parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -304,9 +310,14 @@ def main() -> None:
                     "name": "records",
                     "paths": record_paths,
                     "seconds": args.seconds,
-                    "profile": profile,
+                    "profile": profile if args.profile_phase == "records" else None,
                 },
-                {"name": "one_row", "paths": ["/bench/one-row"], "seconds": args.seconds},
+                {
+                    "name": "one_row",
+                    "paths": ["/bench/one-row"],
+                    "seconds": args.seconds,
+                    "profile": profile if args.profile_phase == "one_row" else None,
+                },
             ],
         }
         load_before = _load_average()
