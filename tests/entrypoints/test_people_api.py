@@ -111,3 +111,45 @@ def test_openapi_documents_the_people_api_with_response_models(api) -> None:  # 
         "/api/v1/people/{person_id}/relationships",
     ):
         assert path in spec["paths"]
+
+
+def test_record_reads_stop_at_once_on_deactivation_and_sign_out(api) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select, update
+
+    from sharewell.adapters.db.tables import PractitionerRow
+
+    client, container, scenario = api
+    purpose = {"x-sharewell-purpose": "direct_care"}
+    sign_in(client, GP_EMAIL)
+    assert client.get(f"/api/v1/people/{scenario.patient}", headers=purpose).status_code == 200
+    with container.engine.begin() as conn:
+        gp = conn.execute(select(PractitionerRow.id).where(PractitionerRow.email == GP_EMAIL))
+        gp_id = gp.scalar_one()
+        conn.execute(
+            update(PractitionerRow).where(PractitionerRow.id == gp_id).values(active=False)
+        )
+    # The very next read is refused: nothing about the practitioner is kept between requests.
+    refused = client.get(f"/api/v1/people/{scenario.patient}", headers=purpose)
+    assert refused.status_code == 401
+    assert "chronology" not in refused.text
+    with container.engine.begin() as conn:
+        conn.execute(update(PractitionerRow).where(PractitionerRow.id == gp_id).values(active=True))
+    sign_in(client, GP_EMAIL)
+    assert client.get(f"/api/v1/people/{scenario.patient}", headers=purpose).status_code == 200
+    client.post("/sign-out", data={"csrf_token": _csrf(client)["x-csrf-token"]})
+    assert client.get(f"/api/v1/people/{scenario.patient}", headers=purpose).status_code == 401
+
+
+def test_record_responses_carry_the_security_headers_and_a_fresh_session_cookie(api) -> None:  # type: ignore[no-untyped-def]
+    client, _, scenario = api
+    sign_in(client, GP_EMAIL)
+    answer = client.get(
+        f"/api/v1/people/{scenario.patient}", headers={"x-sharewell-purpose": "direct_care"}
+    )
+    assert answer.status_code == 200
+    assert answer.headers["x-frame-options"] == "DENY"
+    assert answer.headers["cache-control"] == "no-store"
+    assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
+    cookies = answer.headers.get_list("set-cookie")
+    assert len(cookies) == 1 and cookies[0].startswith("sharewell_session=")
+    assert "httponly" in cookies[0].lower() and "samesite=lax" in cookies[0].lower()

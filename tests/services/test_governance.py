@@ -522,6 +522,48 @@ def test_unknown_practitioner_is_denied(world: World) -> None:
     assert [r.value for r in result.decisions[0].reasons] == ["PRACTITIONER_INACTIVE"]
 
 
+class _CountingPractitioners:
+    """The practitioner repository, counting reads of an account."""
+
+    def __init__(self, inner: SqlPractitioners) -> None:
+        self.inner = inner
+        self.reads = 0
+
+    def get(self, practitioner_id: str) -> Practitioner | None:
+        self.reads += 1
+        return self.inner.get(practitioner_id)
+
+
+def _unrecorded(world: World, practitioners: object, actor: gov.Actor) -> list[str]:
+    decision, event = gov.decide_unrecorded(
+        world.store,
+        practitioners,  # type: ignore[arg-type]
+        actor=actor,
+        person_id="s1",
+        request=POLICE_INCIDENTS,
+        at=AT,
+    )
+    assert event.actor_id == actor.id
+    return [r.value for r in decision.decisions[0].reasons]
+
+
+def test_a_signed_in_decision_uses_the_account_its_request_read(world: World) -> None:
+    world.relate()
+    counting = _CountingPractitioners(world.practitioners)
+    # As the session check read it at the start of the request: not read again.
+    loaded = world.practitioners.get(DSL.id)
+    assert loaded is not None
+    assert _unrecorded(world, counting, gov.Actor.signed_in(loaded)) == ["AGREEMENT"]
+    assert counting.reads == 0
+    # Any other actor is read afresh, every time.
+    assert _unrecorded(world, counting, gov.Actor.of(DSL)) == ["AGREEMENT"]
+    assert counting.reads == 1
+    # An account that is not the actor's own is never used in its place.
+    stranger = gov.Actor("ghost", "SCH1", Role.DESIGNATED_SAFEGUARDING_LEAD, account=loaded)
+    assert _unrecorded(world, counting, stranger) == ["PRACTITIONER_INACTIVE"]
+    assert counting.reads == 2
+
+
 # --- Decision records ---------------------------------------------------------------------------
 
 
