@@ -34,6 +34,7 @@ import httpx
 from fastapi import FastAPI, Request
 from sqlalchemy import create_engine, select, text
 from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -147,12 +148,26 @@ def server_app() -> FastAPI:
             row = conn.execute(select(SourceRecordRow.id).where(SourceRecordRow.id == 1)).first()
         return JSONResponse({"id": row[0] if row else None})
 
-    @app.get("/bench/worker", include_in_schema=False)
-    async def worker() -> JSONResponse:
-        # Which worker answered: the benchmark waits until it has heard from every one.
-        return JSONResponse({"pid": os.getpid()})
-
+    # Which worker answered (on every response, /healthz too): the benchmark waits until it
+    # has heard from every one before anyone signs in.
+    app.add_middleware(_WorkerHeader)
     return app
+
+
+class _WorkerHeader:
+    """Plain ASGI middleware adding `x-bench-worker: <pid>` to every response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+        self._header = (b"x-bench-worker", str(os.getpid()).encode())
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), self._header]
+            await send(message)
+
+        await self._app(scope, receive, sending)
 
 
 def _serve(port: int, workers: int) -> None:
@@ -203,18 +218,17 @@ def _wait_up(base: str, server: subprocess.Popen[bytes]) -> None:
     raise SystemExit("the benchmark server did not start within 120 s")
 
 
-def _wait_for_workers(base: str, cookie: str, workers: int, server: subprocess.Popen[bytes]) -> int:
+def _wait_for_workers(base: str, workers: int, server: subprocess.Popen[bytes]) -> int:
     """Until every worker has answered (each on a new connection); how many answered."""
-    seen: set[int] = set()
+    seen: set[str] = set()
     deadline = time.monotonic() + 120
-    cookies = {cookie_name(https=False): cookie}
     while len(seen) < workers and time.monotonic() < deadline:
         if server.poll() is not None:
             raise SystemExit("the benchmark server stopped while its workers started")
         try:
-            answer = httpx.get(base + "/bench/worker", cookies=cookies, timeout=5)
-            if answer.status_code == 200:
-                seen.add(int(answer.json()["pid"]))
+            answer = httpx.get(base + "/healthz", timeout=5)
+            if answer.status_code == 200 and "x-bench-worker" in answer.headers:
+                seen.add(answer.headers["x-bench-worker"])
         except httpx.HTTPError:
             pass
         time.sleep(0.05)
@@ -285,8 +299,8 @@ def main() -> None:
         server = _start_server(url, port, args.workers)
         base = f"http://127.0.0.1:{port}"
         _wait_up(base, server)
+        _wait_for_workers(base, args.workers, server)
         cookies = _sign_in(base, args.clients)
-        _wait_for_workers(base, cookies[0], args.workers, server)
         record_paths = [f"/api/v1/people/{p}" for p in patients]
         profile = None
         if args.profile:
