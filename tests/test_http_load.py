@@ -6,6 +6,7 @@ import asyncio
 import importlib.util
 import os
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -87,7 +88,11 @@ def _run(spec_changes: dict[str, Any]) -> tuple[dict[str, Any], _Server]:
             await listening.wait_closed()
         return result
 
-    return asyncio.run(main()), server
+    # In a thread of its own: the test session's thread may already run an event loop (the
+    # browser tests' Playwright does).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        result = pool.submit(lambda: asyncio.run(main())).result()
+    return result, server
 
 
 def test_reads_whole_responses_follows_the_cookie_and_counts_errors_by_status() -> None:
