@@ -16,8 +16,9 @@ Each connection carries one cookie (a signed-in user) and follows the session co
 sends back. Phases run one after another on the same connections; for each, the result has
 requests, per_s, p50/p99, errors by status (anything but 200 and 404, and exceptions by name),
 and the CPU time per request of the server's process tree (read from /proc, so it does not
-depend on the machine's load) and of this process. `profile`, if given, is started as a
-subprocess when the phase's clock starts and waited for after it ends.
+depend on the machine's load), of this process and (with "database": its name) of the
+PostgreSQL backends serving that database on this machine. `profile`, if given, is started as
+a subprocess when the phase's clock starts and waited for after it ends.
 """
 
 from __future__ import annotations
@@ -66,6 +67,28 @@ def tree_cpu_seconds(root: int) -> float:
             walk = parents[walk]
         if walk == root:
             total += used
+    return total / ticks
+
+
+def database_cpu_seconds(database: str) -> float:
+    """User plus system CPU time, now, of the PostgreSQL backends serving `database` (on this
+    machine; a backend that has exited is no longer counted)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    marker = f" {database} ".encode()
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                command = handle.read()
+        except OSError:
+            continue
+        if not command.startswith(b"postgres: ") or marker not in command:
+            continue
+        fields = _stat_fields(entry)
+        if fields is not None:
+            total += int(fields[11]) + int(fields[12])
     return total / ticks
 
 
@@ -200,6 +223,7 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
     for warm in spec.get("warmup", []):
         await _phase(connections, warm["paths"], float(warm["seconds"]))
     server = int(spec["server_pid"]) if spec.get("server_pid") else None
+    database = spec.get("database")
     results: dict[str, Any] = {}
     for phase in spec["phases"]:
         profiler = None
@@ -208,14 +232,18 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
                 phase["profile"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
             )
         server_before = tree_cpu_seconds(server) if server else 0.0
+        database_before = database_cpu_seconds(database) if database else 0.0
         own_before = _own_cpu_seconds()
         tally, elapsed = await _phase(connections, phase["paths"], float(phase["seconds"]))
         server_used = (tree_cpu_seconds(server) - server_before) if server else 0.0
+        database_used = (database_cpu_seconds(database) - database_before) if database else 0.0
         own_used = _own_cpu_seconds() - own_before
         summary = _summary(tally, elapsed)
         done = max(summary["requests"], 1)
         summary["server_cpu_ms_per_request"] = round(server_used * 1000 / done, 2)
         summary["client_cpu_ms_per_request"] = round(own_used * 1000 / done, 2)
+        if database:
+            summary["database_cpu_ms_per_request"] = round(database_used * 1000 / done, 2)
         results[phase["name"]] = summary
         if profiler is not None:
             profiler.wait(timeout=120)

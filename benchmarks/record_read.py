@@ -134,6 +134,14 @@ def _settings(url: str) -> Settings:
 
 
 URL_VARIABLE = "SHAREWELL_BENCH_DATABASE_URL"
+POOL_VARIABLE = "SHAREWELL_DATABASE_POOL_SIZE"
+
+
+def _pool_size(workers: int) -> int:
+    """Connections each worker keeps: enough for its share of the thread pool's 40 workers (a
+    smaller pool makes and drops PostgreSQL connections all the time), within PostgreSQL's
+    default 100 connections for all the workers together (each may open as many again)."""
+    return max(10, 40 // workers)
 
 
 def server_app() -> FastAPI:
@@ -188,6 +196,7 @@ def _serve(port: int, workers: int) -> None:
 def _start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
     env = dict(os.environ)
     env[URL_VARIABLE] = url
+    env.setdefault(POOL_VARIABLE, str(_pool_size(workers)))
     env["PYTHONPATH"] = os.pathsep.join(
         [str(ROOT / "src"), str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
     )
@@ -235,6 +244,14 @@ def _wait_for_workers(base: str, workers: int, server: subprocess.Popen[bytes]) 
     if len(seen) < workers:
         raise SystemExit(f"only {len(seen)} of {workers} workers answered within 120 s")
     return len(seen)
+
+
+def _sessions(admin: Any, name: str) -> int:
+    with admin.connect() as conn:
+        found = conn.execute(
+            text("select sessions from pg_stat_database where datname = :name"), {"name": name}
+        ).scalar()
+    return int(found or 0)
 
 
 def _load_average() -> list[float]:
@@ -314,6 +331,7 @@ def main() -> None:
             "cookies": cookies,
             "headers": {"x-sharewell-purpose": "direct_care"},
             "server_pid": server.pid,
+            "database": name,
             # Every worker warm (connections, caches, compiled statements) before any clock.
             "warmup": [
                 {"paths": record_paths[:200], "seconds": 3},
@@ -335,7 +353,9 @@ def main() -> None:
             ],
         }
         load_before = _load_average()
+        sessions_before = _sessions(admin, name)
         results = _drive(spec)
+        sessions_opened = _sessions(admin, name) - sessions_before
         load_after = _load_average()
         records, baseline = results["records"], results["one_row"]
         print(
@@ -346,6 +366,8 @@ def main() -> None:
                     "load_s": timings["load_s"],
                     "clients": args.clients,
                     "workers": args.workers,
+                    "database_pool_size": int(os.environ.get(POOL_VARIABLE, 0))
+                    or _pool_size(args.workers),
                     "patients_read": len(patients),
                     "records": records,
                     "one_row_baseline": baseline,
@@ -356,6 +378,9 @@ def main() -> None:
                     if baseline["per_s"]
                     else None,
                     "targets_met": records["p99_ms"] <= 60 and records["per_s"] >= 500,
+                    # Connections the server opened to PostgreSQL during warm-up and both phases
+                    # (a pool too small for the threads makes and drops connections).
+                    "database_sessions_opened": sessions_opened,
                     "load_average_before": load_before,
                     "load_average_after": load_after,
                 }

@@ -90,7 +90,7 @@ class Container:
 
 def build(settings: Settings, *, check: bool = True) -> Container:
     """Wire the application for `settings`; StorageUnavailable if the database is not there."""
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, pool_size=settings.database_pool_size)
     if check:
         check_reachable(engine)
     practitioners = SqlPractitioners(engine)

@@ -38,6 +38,11 @@ class Settings(BaseSettings):
         description="Where npm installed govuk-frontend and axe-core",
     )
     log_level: str = "INFO"
+    database_pool_size: int = Field(
+        default=20,
+        ge=1,
+        description="Database connections each process keeps open for reuse (PostgreSQL)",
+    )
     audit_signing_key: SecretStr | None = Field(
         default=None,
         description="Ed25519 private key that signs audit tree heads (PEM, or base64 of 32 bytes)",
