@@ -13,7 +13,13 @@ from sharewell.adapters.crypto.signing import TreeHeadSigner
 from sharewell.adapters.db.audit_log import SEQUENCER_LOCK_KEY, SqlAuditLog, SqlAuditReader
 from sharewell.domain.audit import AuditEvent, AuditKind
 from sharewell.domain.errors import StorageUnavailable
-from sharewell.domain.merkle import canonical_entry, leaf_hash, tree_root
+from sharewell.domain.merkle import (
+    canonical_entry,
+    inclusion_proof,
+    leaf_hash,
+    tree_root,
+    verify_inclusion,
+)
 from sharewell.services.audit import verify_audit_log
 from sharewell.verify import tree_head_is_signed
 from tests.adapters.audit_helpers import (
@@ -455,3 +461,25 @@ def test_entries_about_a_person_are_exactly_those_naming_them_and_searches_use_t
     assert list(reader.entries_about("nobody")) == []
     hits, more = search_audit(reader, AuditQuery(subject_id="s3"))
     assert [h.index for h in hits] == [e[0] for e in reversed(expected)] and not more
+
+
+def test_proofs_from_the_stored_log_use_tile_roots_and_match_the_full_tree(
+    engine: Engine, signer: TreeHeadSigner
+) -> None:
+    log = new_log(engine, signer)
+    reader = SqlAuditReader(engine)
+    try:
+        log.append_many([decision(n) for n in range(600)])
+        first = reader.tree(600)
+        log.append_many([decision(n) for n in range(600, 800)])
+        head = log.checkpoint()
+    finally:
+        log.close()
+    leaves = [leaf for _, _, leaf in reader.entries()]
+    assert first.root(0, 600) == tree_root(leaves[:600])
+    tree = reader.tree(head.tree_size)
+    assert tree.root(0, 800) == head.root_hash
+    for index in (0, 255, 256, 599, 600, 767, 768, 799):
+        proof = inclusion_proof(index, tree)
+        assert proof == inclusion_proof(index, leaves)
+        assert verify_inclusion(index, 800, leaves[index], proof, head.root_hash)

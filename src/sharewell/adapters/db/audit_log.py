@@ -31,7 +31,15 @@ from sharewell.adapters.crypto.signing import TreeHeadSigner
 from sharewell.adapters.db.tables_audit import SUBJECT_OF_ENTRY, AuditEntryRow
 from sharewell.domain.audit import AuditEvent, AuditReceipt
 from sharewell.domain.errors import StorageUnavailable
-from sharewell.domain.merkle import CompactRange, TreeHead, canonical_parts, leaf_hash
+from sharewell.domain.merkle import (
+    TILE,
+    CompactRange,
+    TiledTree,
+    TreeHead,
+    canonical_parts,
+    leaf_hash,
+    tree_root,
+)
 
 # pg_advisory_xact_lock key: "swaudit1" read as a signed 64-bit integer.
 SEQUENCER_LOCK_KEY = int.from_bytes(b"swaudit1", "big") & 0x7FFF_FFFF_FFFF_FFFF
@@ -796,6 +804,10 @@ class SqlAuditReader:
     def __init__(self, engine: Engine, *, chunk: int = 50_000) -> None:
         self._engine = engine
         self._chunk = chunk
+        # Roots of complete tiles, computed once per process and extended as the log grows;
+        # only the proofs use them (verification always recomputes from the entries).
+        self._tiles: list[bytes] = []
+        self._tiles_lock = threading.Lock()
 
     def heads(self) -> list[TreeHead]:
         """Every signed tree head, smallest first."""
@@ -907,14 +919,16 @@ class SqlAuditReader:
             fetcher.join()
             conn.rollback()
 
-    def leaf_hashes(self, size: int) -> list[bytes]:
-        """The stored leaf hashes of entries 0 .. size-1, in order."""
+    def leaf_range(self, start: int, end: int) -> list[bytes]:
+        """The stored leaf hashes of entries start .. end-1, in order."""
         proxied = self._engine.raw_connection()
         try:
             cur = proxied.cursor()
             mark = "%s" if self._engine.dialect.name == "postgresql" else "?"
             cur.execute(
-                f"SELECT leaf_hash FROM audit_entries WHERE idx < {mark} ORDER BY idx", (size,)
+                f"SELECT leaf_hash FROM audit_entries WHERE idx >= {mark} AND idx < {mark} "
+                "ORDER BY idx",
+                (start, end),
             )
             leaves = [bytes(leaf) for (leaf,) in cur.fetchall()]
             cur.close()
@@ -922,6 +936,28 @@ class SqlAuditReader:
             return leaves
         finally:
             proxied.close()
+
+    def tree(self, size: int) -> TiledTree:
+        """The first `size` leaves as a `TiledTree`, for proofs that stay quick on a long log.
+
+        The first call reads every complete tile's leaves once (in chunks) to compute their
+        roots; later calls read only the tiles completed since.
+        """
+        with self._tiles_lock:
+            complete = size // TILE
+            while len(self._tiles) < complete:
+                first = len(self._tiles)
+                last = min(complete, first + max(1, self._chunk // TILE))
+                leaves = self.leaf_range(first * TILE, last * TILE)
+                if len(leaves) != (last - first) * TILE:
+                    raise StorageUnavailable(
+                        f"The audit log is missing entries between {first * TILE:,} and "
+                        f"{last * TILE - 1:,}; run `sharewell audit verify`"
+                    )
+                for t in range(last - first):
+                    self._tiles.append(tree_root(leaves[t * TILE : (t + 1) * TILE]))
+            tiles = self._tiles[:complete]
+        return TiledTree(size, tiles, self.leaf_range)
 
     def entry(self, index: int) -> tuple[str, bytes] | None:
         """One entry's (body, leaf hash), or None."""
