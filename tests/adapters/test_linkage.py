@@ -306,6 +306,11 @@ def _variants(row: dict[str, Any]) -> list[dict[str, Any]]:
     typo = postcode[:-2] + postcode[-1] + postcode[-2]  # two characters transposed
     change(20, postcode=typo, postcode_sector=None, postcode_district=None)
     change(21, address_tokens=" ".join(str(row["address_tokens"]).split(" ")[:2]))
+    # The first letter wrong: Damerau-Levenshtein 1 where Jaro-Winkler is below 0.92.
+    change(22, given_name="q" + given[1:], given_canonical="q" + given[1:])
+    change(23, family_name="q" + family[1:])
+    change(24, given_name=given[:-2] + "qq", given_canonical=given[:-2] + "qq")  # two letters
+    change(25, family_name=family[:-2] + "qq")
     return out
 
 
@@ -325,7 +330,6 @@ def test_fast_scoring_equals_splink_score_pairs_level_by_level(world: World) -> 
         "dob": "1989-05-06",
         "dob_year": 1989,
         "shared_id": "ab123456c",
-        "address_tokens": "12 ayton church lane upper",  # four words and more
     }
     probes = [
         (p, [r for r in rows if r["record_id"] != p["record_id"]] + _variants(p))
@@ -360,10 +364,10 @@ def test_fast_scoring_equals_splink_score_pairs_level_by_level(world: World) -> 
     # The levels of each comparison that the pairs reached (Jaro-Winkler 0.8-0.92 may not be).
     for name, wanted in (
         ("dob", range(-1, 7)),
-        ("given_name", range(-1, 5)),
-        ("family_name", range(0, 8)),
+        ("given_name", range(-1, 6)),
+        ("family_name", range(0, 9)),
         ("shared_id", (-1, 0, 1, 2)),
-        ("location", range(-1, 8)),
+        ("location", range(-1, 7)),
     ):
         assert {(name, v) for v in wanted} <= levels_seen, name
 

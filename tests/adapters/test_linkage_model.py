@@ -33,10 +33,10 @@ def _names(*names: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
 @pytest.mark.parametrize(
     ("names", "family_level", "given_level"),
     [
-        (("john", "smith", "smith", "john"), 6, 0),  # swapped
-        (("john", "smith", "smitth", "jonh"), 5, 0),  # swapped, each mistyped
+        (("john", "smith", "smith", "john"), 7, 0),  # swapped
+        (("john", "smith", "smitth", "jonh"), 6, 0),  # swapped, each mistyped
         (("john", "smith", "smith", "ahmed"), 2, 0),  # family name moved, the other lost
-        (("john", "smith", "jonh", "ahmed"), 0, 2),  # no name in the wrong field
+        (("john", "smith", "jonh", "ahmed"), 0, 3),  # no name in the wrong field
         (("john", "smith", None, "john"), 2, -1),  # the given name missing on one side
     ],
 )

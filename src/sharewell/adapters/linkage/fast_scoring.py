@@ -49,11 +49,13 @@ def given_name(left: Row, right: Row) -> int:
     if gl is None or gr is None:
         return -1
     if gl == gr:
-        return 4
+        return 5
     if _eq(left.get("given_canonical"), right.get("given_canonical")):
-        return 3
+        return 4
     jw = _jw(gl, gr)
     if jw >= 0.92:
+        return 3
+    if jellyfish.damerau_levenshtein_distance(gl, gr) <= 1:
         return 2
     if jw >= 0.8:
         return 1
@@ -70,15 +72,17 @@ def family_name(left: Row, right: Row) -> int:
     if fl is None or fr is None:
         return -1
     if fl == fr:
-        return 7
+        return 8
     gl, gr = left.get("given_name"), right.get("given_name")
     if _eq(gl, fr) and _eq(fl, gr):
-        return 6
+        return 7
     given_as_family, family_as_given = _cross(gl, fr), _cross(fl, gr)
     if given_as_family >= 0.9 and family_as_given >= 0.9:
-        return 5
+        return 6
     jw = _jw(fl, fr)
     if jw >= 0.92:
+        return 5
+    if jellyfish.damerau_levenshtein_distance(fl, fr) <= 1:
         return 4
     if _shared(_parts(fl, r"[- ]"), _parts(fr, r"[- ]")) >= 1:
         return 3
@@ -138,8 +142,6 @@ def location(left: Row, right: Row) -> int:
         return -1
     same_postcode = _eq(pl, pr)
     shared = _shared(tl, tr)
-    if same_postcode and shared >= 4:
-        return 7
     if same_postcode and shared >= 2:
         return 6
     if same_postcode:

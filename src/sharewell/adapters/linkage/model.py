@@ -77,6 +77,9 @@ def comparisons() -> list[Any]:
                 label_for_charts="Same name via nickname or alias"
             ),
             cll.JaroWinklerLevel("given_name", 0.92),
+            # One letter wrong, missing, added or two transposed, where Jaro-Winkler, which
+            # weighs the first letters most, scores short names and early typos low.
+            cll.DamerauLevenshteinLevel("given_name", 1),
             cll.JaroWinklerLevel("given_name", 0.8),
             cll.ElseLevel(),
         ],
@@ -94,6 +97,7 @@ def comparisons() -> list[Any]:
                 label_for_charts="Given and family names swapped, with a typo"
             ),
             cll.JaroWinklerLevel("family_name", 0.92),
+            cll.DamerauLevenshteinLevel("family_name", 1),
             cll.ArrayIntersectLevel("family_parts", 1).configure(
                 label_for_charts="Shares part of a hyphenated or double family name"
             ),
@@ -144,11 +148,8 @@ def comparisons() -> list[Any]:
                 "Postcode and address missing",
             ).configure(is_null_level=True),
             cll.And(
-                cll.ExactMatchLevel("postcode"), cll.ArrayIntersectLevel("address_tokens", 4)
-            ).configure(label_for_charts="Same postcode and four or more address words"),
-            cll.And(
                 cll.ExactMatchLevel("postcode"), cll.ArrayIntersectLevel("address_tokens", 2)
-            ).configure(label_for_charts="Same postcode and two or three address words"),
+            ).configure(label_for_charts="Same postcode and address"),
             cll.ExactMatchLevel("postcode", term_frequency_adjustments=True).configure(
                 label_for_charts="Same postcode"
             ),
