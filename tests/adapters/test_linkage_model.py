@@ -90,6 +90,31 @@ def test_u_discounts_the_matches_among_the_sampled_pairs() -> None:
     assert trained["comparisons"][0]["comparison_levels"][1]["u_probability"] == 1.15e-4
 
 
+def test_a_level_training_never_reached_counts_for_nothing() -> None:
+    trained = _model(
+        1e-4,
+        [
+            # No matches by EM and no sampled pair: the records trained on never had it.
+            {"sql_condition": "typo", "m_probability": 1e-20, "u_probability": 1e-7},
+            # No matches, but seen among the sampled pairs: real evidence against a match.
+            {"sql_condition": "seen", "m_probability": 1e-20, "u_probability": 0.01},
+            # Fixed by hand: left alone.
+            {
+                "sql_condition": "fixed",
+                "m_probability": 1e-20,
+                "u_probability": 1e-7,
+                "fix_m_probability": True,
+            },
+        ],
+    )
+    typo, seen, fixed = model.discount_matches_from_u(trained, 2e6)["comparisons"][0][
+        "comparison_levels"
+    ]
+    assert typo["m_probability"] == typo["u_probability"] == pytest.approx(1e-7, rel=1e-3)
+    assert seen["m_probability"] == 1e-20
+    assert fixed["m_probability"] == 1e-20
+
+
 def test_deterministic_recall_from_the_trained_model() -> None:
     def exact(column: str, m: float) -> dict[str, Any]:
         return {

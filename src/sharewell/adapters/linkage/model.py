@@ -352,6 +352,11 @@ def discount_matches_from_u(model_json: dict[str, Any], sampled_pairs: float) ->
     address) they are most of what was counted, so those levels' weights came out too low. Each
     level's expected count of matches (prior x m) is taken off: u = (u - prior m) / (1 - prior),
     at least one pair in the sample.
+
+    A level the training data never reached at all - no matches by EM, no sampled pairs (a
+    postcode typo in a partnership whose records have none) - would otherwise weigh about -58
+    against a match the first time a real record reaches it. It is given m = u instead: no
+    evidence either way, until a retrain sees it.
     """
     prior = float(model_json["probability_two_random_records_match"])
     floor = 1.0 / max(sampled_pairs, 1.0)
@@ -362,4 +367,11 @@ def discount_matches_from_u(model_json: dict[str, Any], sampled_pairs: float) ->
             if level.get("is_null_level") or m is None or u is None:
                 continue
             level["u_probability"] = max((u - prior * m) / (1 - prior), min(u, floor))
+            unseen = m < UNSEEN_M and u <= floor and not level.get("fix_m_probability")
+            if unseen:
+                level["m_probability"] = level["u_probability"]
     return out
+
+
+# Below this, EM found no matches at a level.
+UNSEEN_M = 1e-9
