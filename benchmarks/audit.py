@@ -5,7 +5,9 @@
 (a) 32 threads append through the real sequencer for --seconds; reports appends/s, p50/p99
     latency, how many tree heads were signed and the largest gap between them (target <= 1 s).
 (b) --entries entries with correct hashes (and a signed head every 10,000) are bulk-loaded, then
-    the full `audit verify` check is timed, reading everything back from PostgreSQL.
+    the full `audit verify` check is timed, reading everything back from PostgreSQL; then
+    inclusion proofs against the newest head (the first, which computes the tile roots, and 50
+    more at random indexes, each verified).
 (c) A child process appends under load and is killed with SIGKILL at a random moment, --crashes
     times; after each kill every entry the child had acknowledged must be in the log, and the log
     must verify.
@@ -265,6 +267,7 @@ def bench_verify(entries: int) -> dict[str, Any]:
         seconds, intact, summary = verify_seconds(engine, signer)
         # A second run, to show the figure is not a one-off of a cold cache.
         seconds_again, _, _ = verify_seconds(engine, signer)
+        proofs = bench_proofs(engine, signer)
         return {
             "entries": entries,
             "bulk_load_s": round(load_s, 1),
@@ -274,10 +277,40 @@ def bench_verify(entries: int) -> dict[str, Any]:
             "intact": intact,
             "summary": summary,
             "pass": intact and seconds <= 10.0,
+            "proofs": proofs,
         }
     finally:
         engine.dispose()
         drop_database(url)
+
+
+def bench_proofs(engine: Engine, signer: TreeHeadSigner, count: int = 50) -> dict[str, Any]:
+    """Inclusion proofs against the newest head, as the citizen portal asks for them: the first
+    (the process computes its tile roots once) and then `count` more at random indexes; each is
+    checked with `sharewell.verify`."""
+    from sharewell.services.audit import prove_inclusion
+    from sharewell.verify import verify_proof
+
+    reader = SqlAuditReader(engine)
+    head = reader.latest_head()
+    assert head is not None
+    rng = random.Random(7)
+    began = time.perf_counter()
+    verify_proof(prove_inclusion(reader, rng.randrange(head.tree_size)), signer.public_key_pem())
+    first_s = time.perf_counter() - began
+    timings = []
+    for _ in range(count):
+        began = time.perf_counter()
+        document = prove_inclusion(reader, rng.randrange(head.tree_size))
+        timings.append(time.perf_counter() - began)
+        verify_proof(document, signer.public_key_pem())
+    return {
+        "tree_size": head.tree_size,
+        "first_proof_s": round(first_s, 2),
+        "proofs": count,
+        "p50_ms": round(percentile(timings, 0.5) * 1000, 1),
+        "p99_ms": round(percentile(timings, 0.99) * 1000, 1),
+    }
 
 
 # -- (c) SIGKILL the writer mid-load -----------------------------------------------------------

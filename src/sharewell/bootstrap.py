@@ -18,6 +18,7 @@ from sharewell.adapters.db.engine import check_reachable, make_engine
 from sharewell.adapters.db.fact_reads import SqlFactReader
 from sharewell.adapters.db.governance import SqlGovernance
 from sharewell.adapters.db.identity import SqlPeople, SqlReviewQueue, SqlSourceRecords
+from sharewell.adapters.db.leadership import Leadership
 from sharewell.adapters.db.mash import SqlMash
 from sharewell.adapters.db.people_reads import SqlPersonDirectory
 from sharewell.adapters.db.portal import SqlPortal
@@ -79,6 +80,10 @@ class Container:
     def alert_dispatcher(self) -> Dispatcher:
         """The alert dispatcher (this process appends its disclosures to the audit log)."""
         return make_dispatcher(self)
+
+    def alert_dispatch_leadership(self) -> Leadership:
+        """Which process dispatches alerts, when several run a dispatcher (server workers)."""
+        return Leadership(self.engine, "alert-dispatcher")
 
     identity_review: SqlReviewQueue  # pairs the linkage model was unsure about
 

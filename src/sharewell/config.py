@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     partnership_name: str = "Anyshire Safeguarding Partnership"
     host: str = "127.0.0.1"
     port: int = 8000
+    workers: int = Field(
+        default=1,
+        ge=1,
+        description="Processes `sharewell serve` starts; all append to the one audit log",
+    )
     https: bool = Field(default=False, description="Served behind TLS: secure cookies and HSTS")
     session_minutes: int = Field(default=30, ge=1, description="Idle time before signing out")
     lockout_attempts: int = Field(default=5, ge=1, description="Failed sign-ins before lockout")
@@ -163,8 +168,8 @@ class Settings(BaseSettings):
     )
     alerts_dispatch_in_server: bool = Field(
         default=True,
-        description="Run the alert dispatcher inside `sharewell serve` (the process that owns "
-        "the audit sequencer); turn off to run `sharewell alerts dispatch` as that process",
+        description="Run an alert dispatcher in each `sharewell serve` process (one leads and "
+        "sends); turn off when `sharewell alerts dispatch` runs on its own",
     )
     alerts_poll_seconds: float = Field(
         default=0.02, gt=0, description="How often an idle alert dispatcher looks for work"

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import pytest
 from sqlalchemy import Engine, text
 
 from sharewell.adapters.crypto.signing import TreeHeadSigner
@@ -32,6 +34,22 @@ def new_log(engine: Engine, signer: TreeHeadSigner, **options: float) -> SqlAudi
     return SqlAuditLog(engine, lambda: signer, **options)  # type: ignore[arg-type]
 
 
+def refuse_next_write(log: SqlAuditLog, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The database refuses the log's next write, as a full disk or a lost connection would:
+    the transaction holding it is rolled back."""
+    real = log._insert
+    refused: list[bool] = []
+
+    def insert_then_fail(conn: Any, *args: Any) -> None:
+        if refused:
+            real(conn, *args)
+            return
+        refused.append(True)
+        raise OSError("disk full (simulated)")
+
+    monkeypatch.setattr(log, "_insert", insert_then_fail)
+
+
 def drop_triggers(engine: Engine) -> None:
     """What an attacker with database admin rights does first."""
     with engine.begin() as conn:
@@ -42,3 +60,20 @@ def drop_triggers(engine: Engine) -> None:
             else:
                 conn.execute(text(f"DROP TRIGGER {table}_no_update"))
                 conn.execute(text(f"DROP TRIGGER {table}_no_delete"))
+
+
+def append_from_another_process(url: str, key_pem: bytes, worker: int, count: int) -> list[int]:
+    """Run in a separate process (multiprocessing, spawn): its own engine and sequencer append
+    `count` entries one at a time; returns their indexes."""
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    from sharewell.adapters.db.engine import make_engine
+
+    key: Any = load_pem_private_key(key_pem, password=None)
+    engine = make_engine(url)
+    log = SqlAuditLog(engine, lambda: TreeHeadSigner(key), head_interval=0.01)
+    try:
+        return [log.append(decision(worker * 1000 + n)).index for n in range(count)]
+    finally:
+        log.close()
+        engine.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
 
 import pytest
@@ -9,13 +10,25 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from sharewell.adapters.crypto.signing import TreeHeadSigner
-from sharewell.adapters.db.audit_log import SqlAuditLog, SqlAuditReader
+from sharewell.adapters.db.audit_log import SEQUENCER_LOCK_KEY, SqlAuditLog, SqlAuditReader
 from sharewell.domain.audit import AuditEvent, AuditKind
 from sharewell.domain.errors import StorageUnavailable
-from sharewell.domain.merkle import canonical_entry, leaf_hash, tree_root
+from sharewell.domain.merkle import (
+    canonical_entry,
+    inclusion_proof,
+    leaf_hash,
+    tree_root,
+    verify_inclusion,
+)
 from sharewell.services.audit import verify_audit_log
 from sharewell.verify import tree_head_is_signed
-from tests.adapters.audit_helpers import START, decision, new_log
+from tests.adapters.audit_helpers import (
+    START,
+    append_from_another_process,
+    decision,
+    new_log,
+    refuse_next_write,
+)
 
 
 @pytest.fixture
@@ -136,24 +149,40 @@ def test_entries_committed_before_a_crash_get_a_signed_head_on_restart(
 
 
 def test_every_caller_in_a_failed_batch_is_refused_and_the_log_recovers(
+    engine: Engine, signer: TreeHeadSigner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = new_log(engine, signer)
+    try:
+        log.append(decision(0))
+        refuse_next_write(log, monkeypatch)
+        with pytest.raises(StorageUnavailable, match="nothing may be disclosed"):
+            log.append(decision(1))
+        # The refused entry took no index: the next one is 1, and nothing was half-written.
+        assert log.append(decision(2)).index == 1
+    finally:
+        log.close()
+    assert [index for index, _, _ in SqlAuditReader(engine).entries()] == [0, 1]
+    verify(engine, signer)
+
+
+def test_entries_another_process_appended_are_taken_in_before_the_next_batch(
     engine: Engine, signer: TreeHeadSigner
 ) -> None:
     log = new_log(engine, signer)
     try:
         log.append(decision(0))
-        # Another writer takes index 1 behind the sequencer's back: its insert must fail.
+        # Another process's sequencer appends entry 1 (written directly here, as it would be).
         body = canonical_entry(1, decision(99))
         with engine.begin() as conn:
             conn.execute(
                 text("INSERT INTO audit_entries VALUES (1, :at, 'decision', :b, :l)"),
                 {"at": START, "b": body.decode(), "l": leaf_hash(body)},
             )
-        with pytest.raises(StorageUnavailable, match="nothing may be disclosed"):
-            log.append(decision(1))
-        # The sequencer reloaded the tree from the table and carries on after the stranger.
         assert log.append(decision(2)).index == 2
+        head = log.checkpoint()
     finally:
         log.close()
+    assert head.tree_size == 3
     verify(engine, signer)
 
 
@@ -211,18 +240,80 @@ def test_a_log_that_was_never_used_closes_without_a_thread(
     assert SqlAuditReader(engine).latest_head() is None
 
 
-def test_only_one_sequencer_may_run_on_postgresql(engine: Engine, signer: TreeHeadSigner) -> None:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("the sequencer lock is a PostgreSQL advisory lock")
-    first = new_log(engine, signer)
-    second = new_log(engine, signer, lock_wait_seconds=0.2)
+def test_several_sequencers_append_to_one_log_without_gaps_or_repeats(
+    engine: Engine, signer: TreeHeadSigner
+) -> None:
+    """As several server processes do: each has its own sequencer and connection."""
+    logs = [new_log(engine, signer, head_interval=0.01) for _ in range(3)]
+    receipts: list[tuple[int, str]] = []
+    lock = threading.Lock()
+
+    def writer(worker: int) -> None:
+        log = logs[worker % len(logs)]
+        for n in range(20):
+            receipt = log.append(decision(worker * 100 + n))
+            with lock:
+                receipts.append((receipt.index, receipt.leaf_hash))
+
+    threads = [threading.Thread(target=writer, args=(w,)) for w in range(6)]
     try:
-        first.start()
-        with pytest.raises(StorageUnavailable, match="Another process"):
-            second.append(decision(0))
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        head = logs[0].checkpoint()
     finally:
-        second.close()
-        first.close()
+        for log in logs:
+            log.close()
+    assert sorted(index for index, _ in receipts) == list(range(120))
+    stored = {index: leaf.hex() for index, _, leaf in SqlAuditReader(engine).entries()}
+    assert all(stored[index] == leaf for index, leaf in receipts)
+    assert head.tree_size == 120
+    heads = SqlAuditReader(engine).heads()
+    assert [h.timestamp_ms for h in heads] == sorted(h.timestamp_ms for h in heads)
+    verify(engine, signer)
+
+
+def test_processes_append_to_one_log_concurrently(
+    engine: Engine, database_url: str, signer: TreeHeadSigner
+) -> None:
+    """Three OS processes (as three server workers) append at once; the log stays one tree."""
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(3) as pool:
+        results = pool.starmap(
+            append_from_another_process,
+            [(database_url, signer.private_key_pem(), worker, 40) for worker in range(3)],
+        )
+    indexes = sorted(index for result in results for index in result)
+    assert indexes == list(range(120))
+    assert all(result == sorted(result) for result in results)
+    head = SqlAuditReader(engine).latest_head()
+    assert head is not None and head.tree_size == 120
+    verify(engine, signer)
+
+
+def test_a_batch_waits_for_another_sequencers_batch_and_fails_closed_after_the_wait(
+    engine: Engine, signer: TreeHeadSigner
+) -> None:
+    log = new_log(engine, signer, lock_wait_seconds=0.2)
+    try:
+        log.append(decision(0))
+        with engine.connect() as conn:
+            # Another process holds the log's write lock (mid-batch) for longer than the wait.
+            if engine.dialect.name == "postgresql":
+                conn.execute(text(f"SELECT pg_advisory_lock({SEQUENCER_LOCK_KEY})"))
+            else:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            with pytest.raises(StorageUnavailable, match="nothing may be disclosed"):
+                log.append(decision(1))
+            if engine.dialect.name == "postgresql":
+                conn.execute(text(f"SELECT pg_advisory_unlock({SEQUENCER_LOCK_KEY})"))
+            else:
+                conn.exec_driver_sql("ROLLBACK")
+        assert log.append(decision(2)).index == 1
+    finally:
+        log.close()
+    verify(engine, signer)
 
 
 @pytest.mark.parametrize("table", ["audit_entries", "tree_heads"])
@@ -336,21 +427,15 @@ def test_append_many_commits_its_entries_together_and_in_order(
 
 
 def test_append_many_is_refused_whole_when_its_batch_fails(
-    engine: Engine, signer: TreeHeadSigner
+    engine: Engine, signer: TreeHeadSigner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     log = new_log(engine, signer)
     try:
         log.append(decision(0))
-        # A stranger takes index 1: the batch holding indexes 1 and 2 cannot be committed.
-        body = canonical_entry(1, decision(99))
-        with engine.begin() as conn:
-            conn.execute(
-                text("INSERT INTO audit_entries VALUES (1, :at, 'decision', :b, :l)"),
-                {"at": START, "b": body.decode(), "l": leaf_hash(body)},
-            )
+        refuse_next_write(log, monkeypatch)
         with pytest.raises(StorageUnavailable, match="nothing may be disclosed"):
             log.append_many([decision(1), decision(2)])
-        assert [r.index for r in log.append_many([decision(2), decision(3)])] == [2, 3]
+        assert [r.index for r in log.append_many([decision(1), decision(2)])] == [1, 2]
     finally:
         log.close()
     verify(engine, signer)
@@ -376,3 +461,25 @@ def test_entries_about_a_person_are_exactly_those_naming_them_and_searches_use_t
     assert list(reader.entries_about("nobody")) == []
     hits, more = search_audit(reader, AuditQuery(subject_id="s3"))
     assert [h.index for h in hits] == [e[0] for e in reversed(expected)] and not more
+
+
+def test_proofs_from_the_stored_log_use_tile_roots_and_match_the_full_tree(
+    engine: Engine, signer: TreeHeadSigner
+) -> None:
+    log = new_log(engine, signer)
+    reader = SqlAuditReader(engine)
+    try:
+        log.append_many([decision(n) for n in range(600)])
+        first = reader.tree(600)
+        log.append_many([decision(n) for n in range(600, 800)])
+        head = log.checkpoint()
+    finally:
+        log.close()
+    leaves = [leaf for _, _, leaf in reader.entries()]
+    assert first.root(0, 600) == tree_root(leaves[:600])
+    tree = reader.tree(head.tree_size)
+    assert tree.root(0, 800) == head.root_hash
+    for index in (0, 255, 256, 599, 600, 767, 768, 799):
+        proof = inclusion_proof(index, tree)
+        assert proof == inclusion_proof(index, leaves)
+        assert verify_inclusion(index, 800, leaves[index], proof, head.root_hash)

@@ -13,7 +13,9 @@ from hypothesis import strategies as st
 from sharewell.domain.audit import AuditEvent, AuditKind
 from sharewell.domain.merkle import (
     EMPTY_ROOT,
+    TILE,
     CompactRange,
+    TiledTree,
     canonical_entry,
     canonical_parts,
     consistency_proof,
@@ -114,6 +116,41 @@ def test_consistency_proofs_verify_for_every_pair_of_sizes_up_to_64() -> None:
         for m in range(n + 1):
             proof = consistency_proof(m, full[:n])
             assert verify_consistency(m, n, roots[m], roots[n], proof), (m, n)
+
+
+def tiled(leaves: list[bytes], fetches: list[tuple[int, int]] | None = None) -> TiledTree:
+    tiles = [tree_root(leaves[t * TILE : (t + 1) * TILE]) for t in range(len(leaves) // TILE)]
+
+    def fetch(lo: int, hi: int) -> list[bytes]:
+        if fetches is not None:
+            fetches.append((lo, hi))
+        return leaves[lo:hi]
+
+    return TiledTree(len(leaves), tiles, fetch)
+
+
+@pytest.mark.parametrize("n", [1, 2, 255, 256, 257, 511, 512, 513, 1000, 2048, 2305])
+def test_proofs_through_tiles_are_the_same_proofs(n: int) -> None:
+    leaves = leaves_of(n)
+    root = tree_root(leaves)
+    for m in sorted({0, 1, n // 3, n // 2, n - 257, n - 256, n - 2, n - 1} & set(range(n))):
+        fetches: list[tuple[int, int]] = []
+        proof = inclusion_proof(m, tiled(leaves, fetches))
+        assert proof == inclusion_proof(m, leaves), (m, n)
+        assert verify_inclusion(m, n, leaves[m], proof, root)
+        # Only the proven leaf's tile and the last, incomplete one are ever read.
+        assert len(fetches) <= 2 and all(hi - lo <= TILE for lo, hi in fetches)
+    for old in sorted({0, 1, 255, 256, 300, n // 2, n - 1, n} & set(range(n + 1))):
+        assert consistency_proof(old, tiled(leaves)) == consistency_proof(old, leaves)
+
+
+def test_a_tiled_tree_needs_every_complete_tile_and_every_leaf_it_asks_for() -> None:
+    leaves = leaves_of(600)
+    with pytest.raises(ValueError, match="every complete tile"):
+        TiledTree(600, [tree_root(leaves[:TILE])], lambda lo, hi: leaves[lo:hi])
+    short = TiledTree(600, tiled(leaves)._tiles, lambda lo, hi: leaves[lo : hi - 1])
+    with pytest.raises(ValueError, match="not all stored"):
+        inclusion_proof(5, short)
 
 
 @settings(max_examples=200, deadline=None)

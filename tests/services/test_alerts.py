@@ -218,7 +218,7 @@ def test_the_web_server_dispatches_alerts_while_it_runs(
     raised = _ae(container, scenario.child, datetime.now(UTC))
     app = create_app(container.settings, container=container)
     with TestClient(app):
-        # The server owns the audit sequencer, so its lifespan runs the dispatcher as well.
+        # The server (leading the dispatch: no other process here) runs the dispatcher as well.
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             status = container.alerts.get_alert(raised.alerts[0].id).status
@@ -227,3 +227,76 @@ def test_the_web_server_dispatches_alerts_while_it_runs(
             time.sleep(0.1)
         assert status is AlertStatus.DELIVERED
     assert not any(t.name == "sharewell-alert-dispatcher" for t in threading.enumerate())
+
+
+def test_a_server_process_that_does_not_lead_stands_by_and_takes_over(
+    partnership: tuple[Container, AlertScenario],
+) -> None:
+    """Several server processes each start a dispatcher; only the leader sends."""
+    from fastapi.testclient import TestClient
+
+    from sharewell.entrypoints.web.app import create_app
+
+    container, scenario = partnership
+    other_process = container.alert_dispatch_leadership()
+    assert other_process.try_lead()
+    raised = _ae(container, scenario.child, datetime.now(UTC))
+    app = create_app(container.settings, container=container)
+    try:
+        with TestClient(app):
+            time.sleep(1.0)
+            # Another process leads (and here sends nothing): this one must not send either.
+            assert container.alerts.get_alert(raised.alerts[0].id).status is AlertStatus.PENDING
+            other_process.release()
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                status = container.alerts.get_alert(raised.alerts[0].id).status
+                if status is not AlertStatus.PENDING:
+                    break
+                time.sleep(0.1)
+            assert status is AlertStatus.DELIVERED
+    finally:
+        other_process.release()
+
+
+class _Leader:
+    def __init__(self, refusals: int) -> None:
+        self.refusals = refusals
+        self.tries = 0
+        self.released = False
+
+    def try_lead(self) -> bool:
+        self.tries += 1
+        return self.tries > self.refusals
+
+    def release(self) -> None:
+        self.released = True
+
+
+def test_serve_while_leading_waits_for_leadership_and_steps_down_after(
+    partnership: tuple[Container, AlertScenario],
+) -> None:
+    container, _ = partnership
+    dispatcher = container.alert_dispatcher()
+    leader = _Leader(refusals=2)
+    waits: list[float] = []
+    try:
+        led = dispatcher.serve_while_leading(
+            leader,
+            should_stop=lambda: leader.tries > 2,
+            wait=waits.append,
+            retry_seconds=3.0,
+        )
+    finally:
+        dispatcher.close()
+    assert led and leader.tries == 3 and waits == [3.0, 3.0] and leader.released
+
+    never = _Leader(refusals=10**6)
+    dispatcher = container.alert_dispatcher()
+    try:
+        led = dispatcher.serve_while_leading(
+            never, should_stop=lambda: never.tries >= 4, wait=lambda _: None
+        )
+    finally:
+        dispatcher.close()
+    assert not led and never.tries == 4 and never.released

@@ -15,7 +15,7 @@ import base64
 import binascii
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from json.encoder import encode_basestring_ascii as _escape
@@ -109,42 +109,98 @@ def tree_root(leaves: Sequence[bytes]) -> bytes:
     return compact.root()
 
 
-def inclusion_proof(index: int, leaves: Sequence[bytes]) -> list[bytes]:
-    """The audit path PATH(index, D[n]) of RFC 9162 section 2.1.3.1 over leaf hashes."""
-    n = len(leaves)
+TILE = 256  # leaves per tile: the subtree roots a `TiledTree` keeps (level 8 of the tree)
+
+
+class TiledTree:
+    """The first `size` leaves of a log, seen through the roots of its complete tiles.
+
+    `tiles[t]` is the root of the perfect subtree over leaves [t*TILE, (t+1)*TILE); `leaves(lo,
+    hi)` fetches leaf hashes on demand (at most one tile's worth at a time). Any subtree root an
+    RFC 9162 proof needs then costs at most size/TILE node hashes instead of `size`, so proofs
+    stay quick however long the log grows.
+    """
+
+    def __init__(
+        self,
+        size: int,
+        tiles: Sequence[bytes],
+        leaves: Callable[[int, int], Sequence[bytes]],
+    ) -> None:
+        if len(tiles) < size // TILE:
+            raise ValueError("a tiled tree needs the root of every complete tile")
+        self.size = size
+        self._tiles = tiles
+        self._leaves = leaves
+        self._fetched: dict[tuple[int, int], Sequence[bytes]] = {}
+
+    def root(self, lo: int, hi: int) -> bytes:
+        """MTH of leaves [lo, hi) where lo is aligned as RFC 9162's recursion leaves it."""
+        n = hi - lo
+        if n >= TILE and n & (n - 1) == 0 and lo % TILE == 0:
+            return tree_root(self._tiles[lo // TILE : hi // TILE])
+        if n <= TILE and lo // TILE == (hi - 1) // TILE:
+            return tree_root(self._leaf_hashes(lo, hi))
+        k = _largest_power_of_two_below(n)
+        return node_hash(self.root(lo, lo + k), self.root(lo + k, hi))
+
+    def _leaf_hashes(self, lo: int, hi: int) -> Sequence[bytes]:
+        # One fetch per tile touched, whatever the proof asks of it.
+        tile = lo // TILE
+        start, end = tile * TILE, min((tile + 1) * TILE, self.size)
+        if (start, end) not in self._fetched:
+            fetched = self._leaves(start, end)
+            if len(fetched) != end - start:
+                raise ValueError(f"leaves {start:,} to {end - 1:,} are not all stored")
+            self._fetched[(start, end)] = fetched
+        return self._fetched[(start, end)][lo - start : hi - start]
+
+
+def _roots_of(leaves: Sequence[bytes] | TiledTree) -> tuple[int, Callable[[int, int], bytes]]:
+    if isinstance(leaves, TiledTree):
+        return leaves.size, leaves.root
+    return len(leaves), lambda lo, hi: tree_root(leaves[lo:hi])
+
+
+def inclusion_proof(index: int, leaves: Sequence[bytes] | TiledTree) -> list[bytes]:
+    """The audit path PATH(index, D[n]) of RFC 9162 section 2.1.3.1 over leaf hashes (a list, or
+    a `TiledTree` for a long log)."""
+    n, root = _roots_of(leaves)
     if not 0 <= index < n:
         raise ValueError(f"index {index} is outside a tree of size {n}")
-    return _path(index, leaves, 0, n)
+    return _path(index, root, 0, n)
 
 
-def _path(m: int, leaves: Sequence[bytes], lo: int, hi: int) -> list[bytes]:
+def _path(m: int, root: Callable[[int, int], bytes], lo: int, hi: int) -> list[bytes]:
     n = hi - lo
     if n == 1:
         return []
     k = _largest_power_of_two_below(n)
     if m < k:
-        return [*_path(m, leaves, lo, lo + k), tree_root(leaves[lo + k : hi])]
-    return [*_path(m - k, leaves, lo + k, hi), tree_root(leaves[lo : lo + k])]
+        return [*_path(m, root, lo, lo + k), root(lo + k, hi)]
+    return [*_path(m - k, root, lo + k, hi), root(lo, lo + k)]
 
 
-def consistency_proof(old_size: int, leaves: Sequence[bytes]) -> list[bytes]:
+def consistency_proof(old_size: int, leaves: Sequence[bytes] | TiledTree) -> list[bytes]:
     """PROOF(m, D[n]) of RFC 9162 section 2.1.4.1; empty when m is 0 or n."""
-    n = len(leaves)
+    n, root = _roots_of(leaves)
     if not 0 <= old_size <= n:
         raise ValueError(f"old size {old_size} is outside 0..{n}")
     if old_size in (0, n):
         return []
-    return _subproof(old_size, leaves, 0, n, True)
+    return _subproof(old_size, root, 0, n, True)
 
 
-def _subproof(m: int, leaves: Sequence[bytes], lo: int, hi: int, whole: bool) -> list[bytes]:
+def _subproof(
+    m: int, root: Callable[[int, int], bytes], lo: int, hi: int, whole: bool
+) -> list[bytes]:
     n = hi - lo
     if m == n:
-        return [] if whole else [tree_root(leaves[lo:hi])]
+        return [] if whole else [root(lo, hi)]
     k = _largest_power_of_two_below(n)
     if m <= k:
-        return [*_subproof(m, leaves, lo, lo + k, whole), tree_root(leaves[lo + k : hi])]
-    return [*_subproof(m - k, leaves, lo + k, hi, False), tree_root(leaves[lo : lo + k])]
+        return [*_subproof(m, root, lo, lo + k, whole), root(lo + k, hi)]
+    return [*_subproof(m - k, root, lo + k, hi, False), root(lo, lo + k)]
 
 
 def verify_inclusion(

@@ -166,6 +166,14 @@ class DeliveryFailed(Exception):
     """A channel could not deliver (timeout, refusal, error status); it will be retried."""
 
 
+class Leader(Protocol):
+    """Whether this process leads a job only one process may do at a time."""
+
+    def try_lead(self) -> bool: ...
+
+    def release(self) -> None: ...
+
+
 class Transport(Protocol):
     """Sends one alert by one channel; returns a receipt or raises DeliveryFailed."""
 
@@ -484,6 +492,33 @@ class Dispatcher:
                 time.sleep(poll_seconds)
         for future in [*alerts_in_flight.values(), *sends_in_flight.values()]:
             future.result()
+
+    def serve_while_leading(
+        self,
+        leader: Leader,
+        *,
+        should_stop: Callable[[], bool],
+        wait: Callable[[float], object],
+        poll_seconds: float = 0.02,
+        retry_seconds: float = 2.0,
+    ) -> bool:
+        """`serve` once this process leads the dispatch (several server processes each start a
+        dispatcher; one sends, the others stand by and take over when it goes). `wait(seconds)`
+        pauses between tries and returns early when stopping. True if this process dispatched."""
+        try:
+            while not should_stop():
+                try:
+                    leading = leader.try_lead()
+                except Exception as exc:  # the database is away: try again later
+                    log.warning("alert dispatch leadership check failed: %s", type(exc).__name__)
+                    leading = False
+                if leading:
+                    self.serve(should_stop=should_stop, poll_seconds=poll_seconds)
+                    return True
+                wait(retry_seconds)
+            return False
+        finally:
+            leader.release()
 
     @staticmethod
     def _count(report: DispatchReport, outcome: DeliveryStatus) -> None:

@@ -11,6 +11,7 @@ from sharewell.domain.log_verification import LogReport, StoredEntry, verify_log
 from sharewell.domain.merkle import (
     CONSISTENCY_FORMAT,
     PROOF_FORMAT,
+    TiledTree,
     TreeHead,
     consistency_proof,
     inclusion_proof,
@@ -30,7 +31,9 @@ class AuditLogReader(Protocol):
         """Only the entries about one person (what `entries` would give, filtered)."""
         ...
 
-    def leaf_hashes(self, size: int) -> list[bytes]: ...
+    def tree(self, size: int) -> TiledTree:
+        """The first `size` leaves, for proofs (tile roots cached, leaves read on demand)."""
+        ...
 
     def entry(self, index: int) -> tuple[str, bytes] | None: ...
 
@@ -57,7 +60,7 @@ def prove_inclusion(reader: AuditLogReader, index: int) -> dict[str, Any]:
             "entries); try again in a second"
         )
     body, leaf = found
-    leaves = reader.leaf_hashes(head.tree_size)
+    leaves = reader.tree(head.tree_size)
     return {
         "format": PROOF_FORMAT,
         "index": index,
@@ -83,7 +86,7 @@ def prove_consistency(
         raise NotFound(f"There is no signed tree head of size {missing:,}")
     if old.tree_size > new.tree_size:
         raise NotFound("The older tree head must not be larger than the newer one")
-    leaves = reader.leaf_hashes(new.tree_size)
+    leaves = reader.tree(new.tree_size)
     return {
         "format": CONSISTENCY_FORMAT,
         "old_head": old.to_json(),

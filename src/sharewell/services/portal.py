@@ -413,7 +413,7 @@ class Portal:
         covered = [i for i in indexes if i < head.tree_size]
         if not covered:
             return {}
-        leaves = self.reader.leaf_hashes(head.tree_size)
+        leaves = self.reader.tree(head.tree_size)
         proofs = {}
         for index in covered:
             found = self.reader.entry(index)

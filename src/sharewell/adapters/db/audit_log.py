@@ -1,14 +1,17 @@
-"""The audit log in SQL: one sequencer thread that appends in group-committed batches.
+"""The audit log in SQL: a sequencer thread per process that appends in group-committed batches.
 
 Callers (any number of threads) put their event in an inbox and wait. A single writer thread takes
-whatever is queued, gives each event the next index, hashes the leaves into the Merkle tree it
-keeps in memory (a compact range), writes the batch in one transaction (with a signed tree head
-when one is due), and only once that is committed answers every caller in the batch. If anything
-fails, every caller in the batch gets StorageUnavailable and nothing is acknowledged (fail
-closed); the writer then reloads the tree from the table, which is the truth.
+whatever is queued and, in one transaction holding the log's write lock, first takes in the
+entries other processes appended since it last wrote (checking each against its leaf hash), then
+gives each event the next index, hashes the leaves into the Merkle tree it keeps in memory (a
+compact range), writes the batch (with a signed tree head when one is due), and only once that is
+committed answers every caller in the batch. If anything fails, every caller in the batch gets
+StorageUnavailable and nothing is acknowledged (fail closed); the writer then reloads the tree from
+the table, which is the truth.
 
-One process owns the sequencer (see docs/decisions/0004-audit-log.md). On PostgreSQL that is
-enforced with an advisory lock held by the writer's connection for its lifetime.
+Any number of processes may append (see docs/decisions/0004-audit-log.md): the write lock is a
+transaction-scoped advisory lock on PostgreSQL and SQLite's own write lock (BEGIN IMMEDIATE), held
+only while one batch is written.
 """
 
 from __future__ import annotations
@@ -28,9 +31,17 @@ from sharewell.adapters.crypto.signing import TreeHeadSigner
 from sharewell.adapters.db.tables_audit import SUBJECT_OF_ENTRY, AuditEntryRow
 from sharewell.domain.audit import AuditEvent, AuditReceipt
 from sharewell.domain.errors import StorageUnavailable
-from sharewell.domain.merkle import CompactRange, TreeHead, canonical_parts, leaf_hash
+from sharewell.domain.merkle import (
+    TILE,
+    CompactRange,
+    TiledTree,
+    TreeHead,
+    canonical_parts,
+    leaf_hash,
+    tree_root,
+)
 
-# pg_advisory_lock key: "sharewell-audit" squeezed into a signed 64-bit integer.
+# pg_advisory_xact_lock key: "swaudit1" read as a signed 64-bit integer.
 SEQUENCER_LOCK_KEY = int.from_bytes(b"swaudit1", "big") & 0x7FFF_FFFF_FFFF_FFFF
 _STOP = object()
 
@@ -439,50 +450,29 @@ class SqlAuditLog:
             for ticket in batch:
                 ticket.fail(error)
             return
-        assert self._compact is not None
-        compact = self._compact.copy()
-        rows: list[_Row] = []
-        for ticket in batch:
-            body = b"%s%d%s" % (ticket.head, compact.size, ticket.tail)
-            leaf = leaf_hash(body)
-            rows.append(_Row(compact.size, body, leaf, ticket))
-            compact.append(leaf)
-        head = self._make_head(compact) if self._head_due() else None
         try:
-            self._write(rows, head, compact)
+            rows, _ = self._locked_write(batch, lambda _: self._head_due())
         except BaseException as exc:
             error = StorageUnavailable(
                 "The audit log could not record the entry durably; nothing may be disclosed"
             )
             error.__cause__ = exc
-            for row in rows:
-                row.ticket.fail(error)
+            for ticket in batch:
+                ticket.fail(error)
             self._after_failure()
             return
-        self._compact = compact
         self.batches_committed += 1
-        if head is not None:
-            self._signed(head)
         for row in rows:
             row.ticket.answer(AuditReceipt(row.index, row.leaf.hex()))
 
     def _checkpoint(self, request: _Checkpoint) -> None:
         try:
             self._ensure_tree()
+            self._locked_write([], lambda _: True)
         except BaseException as exc:
+            self._after_failure()
             request.fail(exc)
             return
-        assert self._compact is not None
-        compact = self._compact
-        if self._last_head is None or self._last_head.tree_size != compact.size:
-            head = self._make_head(compact)
-            try:
-                self._write([], head, compact)
-            except BaseException as exc:
-                self._after_failure()
-                request.fail(exc)
-                return
-            self._signed(head)
         request.head = self._last_head
         request.done.set()
 
@@ -495,13 +485,12 @@ class SqlAuditLog:
         compact = self._compact
         if compact is None or compact.size == (self._last_head.tree_size if self._last_head else 0):
             return
-        head = self._make_head(compact)
         try:
-            self._write([], head, compact)
+            # Another process may have signed a head over these entries meanwhile: then no new
+            # head is needed (the catch-up adopts it).
+            self._locked_write([], lambda _: True)
         except BaseException:
             self._after_failure()
-            return
-        self._signed(head)
 
     def _after_failure(self) -> None:
         """The table is the truth: forget the in-memory tree and reload it (now or next batch)."""
@@ -525,23 +514,19 @@ class SqlAuditLog:
         conn: Any = proxied.driver_connection
         self._conn = conn
         if self._postgres:
+            # Autocommit: each batch sends its own BEGIN (with the lock and the catch-up read in
+            # the same round trip) and COMMIT. See _locked_write.
             conn.autocommit = True
             with conn.cursor() as cur:
                 # Durable means flushed to the WAL on disk before COMMIT returns.
                 cur.execute("SET synchronous_commit = on")
-                cur.execute(f"SET lock_timeout = {self._lock_wait_ms}")
-                try:
-                    cur.execute("SELECT pg_advisory_lock(%s)", (SEQUENCER_LOCK_KEY,))
-                except Exception:
-                    raise StorageUnavailable(
-                        "Another process is running the audit log sequencer: only one may"
-                    ) from None
-                cur.execute("SET lock_timeout = 0")
-            # Stays in autocommit: each batch is one COPY that commits itself. See _write.
+                # How long a batch waits for another process's batch before failing closed.
+                cur.execute(f"SET lock_timeout = {int(self._lock_wait_ms)}")
         else:
             cur = conn.cursor()
             # WAL plus synchronous=FULL: a commit is on disk (WAL fsynced) before it returns.
             cur.execute("PRAGMA synchronous=FULL")
+            cur.execute(f"PRAGMA busy_timeout={int(self._lock_wait_ms)}")
             cur.close()
             conn.commit()
 
@@ -550,7 +535,7 @@ class SqlAuditLog:
         if proxied is None:
             return
         self._proxied = None
-        # Close the DBAPI connection outright: it held the advisory lock and the log pragmas.
+        # Close the DBAPI connection outright: it carries the log's own settings.
         with contextlib.suppress(Exception):
             proxied.invalidate()
         self._conn = None
@@ -563,28 +548,125 @@ class SqlAuditLog:
             self._release()
 
     def _rollback(self) -> None:
-        if self._conn is None:
+        conn = self._conn
+        if conn is None:
             raise StorageUnavailable("The audit log has no database connection")
-        self._conn.rollback()
+        if self._postgres:
+            # Autocommit connection with an explicit BEGIN: end it explicitly too.
+            if conn.info.transaction_status != _PG_IDLE:
+                with conn.cursor() as cur:
+                    cur.execute("ROLLBACK")
+        else:
+            conn.rollback()
 
-    def _write(self, rows: Sequence[_Row], head: TreeHead | None, compact: CompactRange) -> None:
+    def _locked_write(
+        self, batch: Sequence[_Ticket], want_head: Callable[[CompactRange], bool]
+    ) -> tuple[list[_Row], TreeHead | None]:
+        """In one transaction holding the log's write lock: take in what other processes
+        appended, number and insert `batch`, and a signed head if `want_head(tree)`; commit.
+
+        On success the in-memory tree and head are those committed; on failure the transaction
+        is rolled back and the error raised (the in-memory tree still holds only committed
+        leaves, but the caller reloads it anyway).
+        """
         conn = self._conn
         if conn is None:
             self._reconnect()
             conn = self._conn
             if conn is None:
                 raise StorageUnavailable("The audit log has no database connection")
+        try:
+            self._lock_and_catch_up(conn)
+            assert self._compact is not None
+            compact = self._compact.copy()
+            rows: list[_Row] = []
+            for ticket in batch:
+                body = b"%s%d%s" % (ticket.head, compact.size, ticket.tail)
+                leaf = leaf_hash(body)
+                rows.append(_Row(compact.size, body, leaf, ticket))
+                compact.append(leaf)
+            unsigned = self._last_head is None or self._last_head.tree_size != compact.size
+            head = self._make_head(compact) if unsigned and want_head(compact) else None
+            self._insert(conn, rows, head, compact)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                self._rollback()
+            raise
+        self._compact = compact
+        if head is not None:
+            self._signed(head)
+        return rows, head
+
+    def _lock_and_catch_up(self, conn: Any) -> None:
+        """Begin, take the write lock, and read the entries and newest head written since."""
+        assert self._compact is not None
+        size = int(self._compact.size)
         if self._postgres:
-            # Autocommit: the COPY is its own transaction, and PostgreSQL commits (flushing the
-            # WAL) before it reports the COPY complete, so when this returns the batch is
-            # durable - in two round trips, no BEGIN/COMMIT. A head due now is written after;
-            # had we crashed in between, recovery would sign one for these entries.
-            if rows:
-                with conn.cursor() as cur, cur.copy(_PG_COPY_ENTRIES) as copy:
-                    copy.write(b"".join([_copy_line(row) for row in rows]))
-            if head is not None:
-                with conn.cursor() as cur:
+            with conn.cursor() as cur:
+                # No parameters, so one simple-protocol round trip carries all four statements.
+                cur.execute(
+                    f"BEGIN; SELECT pg_advisory_xact_lock({SEQUENCER_LOCK_KEY}); "
+                    f"{_CATCH_UP_ENTRIES.format(size=size)}; {_NEWEST_HEAD}"
+                )
+                cur.nextset()  # past BEGIN's result to the lock's
+                cur.nextset()
+                entries = cur.fetchall()
+                cur.nextset()
+                newest = cur.fetchone()
+        else:
+            cur = conn.cursor()
+            try:
+                if conn.in_transaction:
+                    conn.rollback()
+                # SQLite's write lock, taken now (not at the first INSERT), so that what is read
+                # next is all there is until this transaction ends.
+                cur.execute("BEGIN IMMEDIATE")
+                cur.execute(_CATCH_UP_ENTRIES.format(size=size))
+                entries = cur.fetchall()
+                cur.execute(_NEWEST_HEAD)
+                newest = cur.fetchone()
+            finally:
+                cur.close()
+        self._take_in(entries, newest)
+
+    def _take_in(self, entries: Sequence[Any], newest: Any) -> None:
+        """Add other processes' entries to the in-memory tree, each checked against its stored
+        leaf hash and position; adopt the newest head if another process signed it."""
+        compact = self._compact
+        assert compact is not None
+        for index, body, leaf in entries:
+            stored = bytes(leaf)
+            text = body if isinstance(body, str) else bytes(body).decode()
+            if int(index) != compact.size or leaf_hash(text.encode()) != stored:
+                raise StorageUnavailable(
+                    f"The audit log is damaged at entry {compact.size:,}; "
+                    "run `sharewell audit verify`"
+                )
+            compact.append(stored)
+        if newest is None:
+            return
+        size, root, stamp, signature, key = newest
+        mine = self._last_head.tree_size if self._last_head else -1
+        if int(size) > mine and int(size) <= compact.size:
+            head = TreeHead(int(size), bytes(root), int(stamp), bytes(signature), str(key))
+            self._last_head = head
+            # When that head was signed, on this process's clock (heads carry wall-clock ms).
+            age = max(0.0, (_now_ms() - head.timestamp_ms) / 1000)
+            self._last_head_clock = time.monotonic() - age
+
+    def _insert(
+        self, conn: Any, rows: Sequence[_Row], head: TreeHead | None, compact: CompactRange
+    ) -> None:
+        """Insert the batch and head inside the locked transaction, then commit durably."""
+        if self._postgres:
+            with conn.cursor() as cur:
+                if rows:
+                    with cur.copy(_PG_COPY_ENTRIES) as copy:
+                        copy.write(b"".join([_copy_line(row) for row in rows]))
+                if head is not None:
                     cur.execute(_PG_INSERT_HEAD, _head_values(head, compact))
+                # synchronous_commit = on: returns once the WAL is flushed to disk.
+                cur.execute("COMMIT")
             return
         cur = conn.cursor()
         try:
@@ -663,23 +745,26 @@ class SqlAuditLog:
                 compact.append(stored)
         finally:
             cur.close()
-        conn.rollback()
+        self._rollback()
         self._compact = compact
         self._last_head = head
-        # Entries acknowledged before a crash but not yet under a head get one at once.
+        # Entries acknowledged before a crash but not yet under a head get one at once (if
+        # another process has not signed one meanwhile).
         self._last_head_clock = time.monotonic() - self._head_interval
-        self._sign_pending_head_after_recovery()
-
-    def _sign_pending_head_after_recovery(self) -> None:
-        compact = self._compact
-        signed = self._last_head.tree_size if self._last_head else 0
-        if compact is not None and compact.size != signed:
-            head = self._make_head(compact)
-            self._write([], head, compact)
-            self._signed(head)
+        signed = head.tree_size if head else 0
+        if compact.size != signed:
+            self._locked_write([], lambda _: True)
 
 
 _PG_COPY_ENTRIES = "COPY audit_entries (idx, at, kind, body, leaf_hash) FROM STDIN"
+_PG_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE
+_CATCH_UP_ENTRIES = (
+    "SELECT idx, body, leaf_hash FROM audit_entries WHERE idx >= {size} ORDER BY idx"
+)
+_NEWEST_HEAD = (
+    "SELECT tree_size, root_hash, timestamp_ms, signature, key_id FROM tree_heads "
+    "ORDER BY tree_size DESC LIMIT 1"
+)
 _PG_INSERT_HEAD = (
     "INSERT INTO tree_heads (tree_size, root_hash, timestamp_ms, signature, key_id, "
     "compact_range) VALUES (%s, %s, %s, %s, %s, %s)"
@@ -719,6 +804,10 @@ class SqlAuditReader:
     def __init__(self, engine: Engine, *, chunk: int = 50_000) -> None:
         self._engine = engine
         self._chunk = chunk
+        # Roots of complete tiles, computed once per process and extended as the log grows;
+        # only the proofs use them (verification always recomputes from the entries).
+        self._tiles: list[bytes] = []
+        self._tiles_lock = threading.Lock()
 
     def heads(self) -> list[TreeHead]:
         """Every signed tree head, smallest first."""
@@ -830,14 +919,16 @@ class SqlAuditReader:
             fetcher.join()
             conn.rollback()
 
-    def leaf_hashes(self, size: int) -> list[bytes]:
-        """The stored leaf hashes of entries 0 .. size-1, in order."""
+    def leaf_range(self, start: int, end: int) -> list[bytes]:
+        """The stored leaf hashes of entries start .. end-1, in order."""
         proxied = self._engine.raw_connection()
         try:
             cur = proxied.cursor()
             mark = "%s" if self._engine.dialect.name == "postgresql" else "?"
             cur.execute(
-                f"SELECT leaf_hash FROM audit_entries WHERE idx < {mark} ORDER BY idx", (size,)
+                f"SELECT leaf_hash FROM audit_entries WHERE idx >= {mark} AND idx < {mark} "
+                "ORDER BY idx",
+                (start, end),
             )
             leaves = [bytes(leaf) for (leaf,) in cur.fetchall()]
             cur.close()
@@ -845,6 +936,28 @@ class SqlAuditReader:
             return leaves
         finally:
             proxied.close()
+
+    def tree(self, size: int) -> TiledTree:
+        """The first `size` leaves as a `TiledTree`, for proofs that stay quick on a long log.
+
+        The first call reads every complete tile's leaves once (in chunks) to compute their
+        roots; later calls read only the tiles completed since.
+        """
+        with self._tiles_lock:
+            complete = size // TILE
+            while len(self._tiles) < complete:
+                first = len(self._tiles)
+                last = min(complete, first + max(1, self._chunk // TILE))
+                leaves = self.leaf_range(first * TILE, last * TILE)
+                if len(leaves) != (last - first) * TILE:
+                    raise StorageUnavailable(
+                        f"The audit log is missing entries between {first * TILE:,} and "
+                        f"{last * TILE - 1:,}; run `sharewell audit verify`"
+                    )
+                for t in range(last - first):
+                    self._tiles.append(tree_root(leaves[t * TILE : (t + 1) * TILE]))
+            tiles = self._tiles[:complete]
+        return TiledTree(size, tiles, self.leaf_range)
 
     def entry(self, index: int) -> tuple[str, bytes] | None:
         """One entry's (body, leaf hash), or None."""

@@ -58,6 +58,8 @@ class MatchRecordRow(Base):
         Index("ix_match_records_postcode_given", "postcode", "given_canonical"),
         Index("ix_match_records_postcode_surname", "postcode", "family_phonetic"),
         Index("ix_match_records_swapped", "given_name", "family_name"),
+        Index("ix_match_records_address_key", "address_key"),
+        Index("ix_match_records_address_tokens", "address_tokens"),
     )
     record_id: Mapped[int] = mapped_column(ForeignKey("source_records.id"), primary_key=True)
     org_code: Mapped[str] = mapped_column(String(16))
@@ -76,6 +78,7 @@ class MatchRecordRow(Base):
     postcode_sector: Mapped[str | None] = mapped_column(String(10))
     postcode_district: Mapped[str | None] = mapped_column(String(6))
     address_tokens: Mapped[str | None] = mapped_column(String(300))
+    address_key: Mapped[str | None] = mapped_column(String(40))
 
 
 class PersonRow(Base):

@@ -22,6 +22,7 @@ from sharewell.services.identity_ports import BatchLinkResult, ScoredPair
 
 TF_COLUMNS = ("given_name", "family_name", "postcode")
 SEED = 20260101
+U_SAMPLE_PAIRS = 2e6
 
 # Splink logs every step at INFO; Sharewell shows its own progress instead.
 logging.getLogger("splink").setLevel(logging.ERROR)
@@ -116,10 +117,11 @@ class SplinkLinkage:
         """Estimate the model on `table` and save it as the next version."""
         sdf = db_api.register(_for_backend(table, db_api), table_name="records")
         linker = Linker(sdf, model.settings(), log_level=None)
+        rules = model.deterministic_rules_sql()
         linker.training.estimate_probability_two_random_records_match(
-            list(model.DETERMINISTIC_RULES), recall=0.7
+            rules, recall=model.INITIAL_RECALL
         )
-        linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=SEED)
+        linker.training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=SEED)
         self.training_notes = []
         for columns in model.EM_BLOCKS:
             snapshot = linker.misc.save_model_to_json()
@@ -133,6 +135,19 @@ class SplinkLinkage:
                 # sessions still train those levels.
                 linker = Linker(sdf, snapshot, log_level=None)
                 self.training_notes.append(f"EM blocked on {', '.join(columns)} skipped: {exc}")
+        # The prior again, now that the model says how many matches the rules find.
+        rows = table.num_rows
+        present = {
+            column: 1 - table.column(column).null_count / rows
+            for rule in model.DETERMINISTIC_RULES
+            for column in rule
+        }
+        recall = model.deterministic_recall(linker.misc.save_model_to_json(), present)
+        linker.training.estimate_probability_two_random_records_match(rules, recall=recall)
+        self.training_notes.append(f"deterministic rules' recall {recall:.3f}")
+        sampled = min(U_SAMPLE_PAIRS, rows * (rows - 1) / 2)
+        trained = model.discount_matches_from_u(linker.misc.save_model_to_json(), sampled)
+        linker = Linker(sdf, trained, log_level=None)
         self._model_dir.mkdir(parents=True, exist_ok=True)
         path = model.next_model_path(self._model_dir)
         linker.misc.save_model_to_json(str(path), overwrite=True)

@@ -52,14 +52,19 @@ def given_name(left: Row, right: Row) -> int:
         return 5
     if _eq(left.get("given_canonical"), right.get("given_canonical")):
         return 4
-    if _eq(gl, right.get("family_name")) and _eq(left.get("family_name"), gr):
-        return 3
     jw = _jw(gl, gr)
     if jw >= 0.92:
+        return 3
+    if jellyfish.damerau_levenshtein_distance(gl, gr) <= 1:
         return 2
     if jw >= 0.8:
         return 1
     return 0
+
+
+def _cross(a: str | None, b: str | None) -> float:
+    # SQL: the similarity is NULL (never at a level) when either name is missing.
+    return -1.0 if a is None or b is None else _jw(a, b)
 
 
 def family_name(left: Row, right: Row) -> int:
@@ -67,13 +72,21 @@ def family_name(left: Row, right: Row) -> int:
     if fl is None or fr is None:
         return -1
     if fl == fr:
-        return 5
-    if _eq(fl, right.get("given_name")) and _eq(left.get("given_name"), fr):
-        return 4
+        return 8
+    gl, gr = left.get("given_name"), right.get("given_name")
+    if _eq(gl, fr) and _eq(fl, gr):
+        return 7
+    given_as_family, family_as_given = _cross(gl, fr), _cross(fl, gr)
+    if given_as_family >= 0.9 and family_as_given >= 0.9:
+        return 6
     jw = _jw(fl, fr)
     if jw >= 0.92:
-        return 3
+        return 5
+    if jellyfish.damerau_levenshtein_distance(fl, fr) <= 1:
+        return 4
     if _shared(_parts(fl, r"[- ]"), _parts(fr, r"[- ]")) >= 1:
+        return 3
+    if given_as_family >= 0.9 or family_as_given >= 0.9:
         return 2
     if jw >= 0.8:
         return 1
@@ -130,8 +143,15 @@ def location(left: Row, right: Row) -> int:
     same_postcode = _eq(pl, pr)
     shared = _shared(tl, tr)
     if same_postcode and shared >= 2:
-        return 5
+        return 6
     if same_postcode:
+        return 5
+    if (
+        pl is not None
+        and pr is not None
+        and shared >= 3
+        and jellyfish.damerau_levenshtein_distance(pl, pr) <= 1
+    ):
         return 4
     if shared >= 3:
         return 3

@@ -32,6 +32,11 @@ PREDICTION_BLOCKS: tuple[tuple[tuple[str, str], ...], ...] = (
     (("postcode", "postcode"), ("given_canonical", "given_canonical")),
     (("postcode", "postcode"), ("family_phonetic", "family_phonetic")),
     (("given_name", "family_name"), ("family_name", "given_name")),  # names swapped
+    # Same address (postcode and house number; or every word of it, postcode aside): finds
+    # records whose names are both mistyped and date of birth missing or wrong, which no name or
+    # date rule reaches.
+    (("address_key", "address_key"),),
+    (("address_tokens", "address_tokens"),),
 )
 
 
@@ -67,6 +72,7 @@ MATCH_COLUMNS = (
     "postcode_sector",
     "postcode_district",
     "address_tokens",
+    "address_key",
 )
 
 
@@ -112,6 +118,17 @@ def address_tokens(address: str | None, postcode: str | None) -> str | None:
     return " ".join(tokens)[:300] or None
 
 
+def address_key(postcode: str | None, tokens: str | None) -> str | None:
+    """Postcode and house numbers (the address tokens that are numbers): the same dwelling, as a
+    blocking key. None without a postcode or a number (a street alone is too broad)."""
+    if not postcode or not tokens:
+        return None
+    numbers = [t for t in tokens.split(" ") if t.isdigit()]
+    if not numbers:
+        return None
+    return f"{postcode} {' '.join(numbers)}"[:40]
+
+
 # Names repeat across a partnership's records: fold each distinct one once in a bulk load.
 _fold = lru_cache(maxsize=100_000)(match_key)
 
@@ -124,6 +141,7 @@ def match_row(
     family = _fold(record.family_name)
     postcode = record.postcode
     uk = bool(postcode and _UK_POSTCODE.match(postcode))
+    tokens = address_tokens(record.address, postcode)
     nhs = (
         record.nhs_number if record.nhs_number and nhs_numbers.is_valid(record.nhs_number) else None
     )
@@ -144,5 +162,6 @@ def match_row(
         "postcode": postcode,
         "postcode_sector": postcode_sector(postcode) if postcode and uk else None,
         "postcode_district": postcode_district(postcode) if postcode and uk else None,
-        "address_tokens": address_tokens(record.address, postcode),
+        "address_tokens": tokens,
+        "address_key": address_key(postcode, tokens),
     }

@@ -11,7 +11,8 @@ from typing import Any
 import pyarrow as pa
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
-from splink import SettingsCreator
+from splink import ColumnExpression, SettingsCreator
+from splink.internals.comparison_level_creator import ComparisonLevelCreator
 
 from sharewell.adapters.linkage.features import MATCH_COLUMNS, PREDICTION_BLOCKS, blocking_rule_sql
 
@@ -31,6 +32,40 @@ _DOB_PARTIAL = (
 )
 
 
+class CrossJaroWinklerLevel(ComparisonLevelCreator):
+    """One column of the left record against another of the right by Jaro-Winkler similarity
+    (Splink's own `ColumnsReversedLevel` is exact only), in each backend's function."""
+
+    def __init__(self, col_l: str, col_r: str, threshold: float) -> None:
+        self.col_l = ColumnExpression.instantiate_if_str(col_l)
+        self.col_r = ColumnExpression.instantiate_if_str(col_r)
+        self.threshold = threshold
+
+    def create_sql(self, sql_dialect: Any) -> str:
+        self.col_l.sql_dialect = sql_dialect
+        self.col_r.sql_dialect = sql_dialect
+        function = sql_dialect.jaro_winkler_function_name
+        return f"{function}({self.col_l.name_l}, {self.col_r.name_r}) >= {self.threshold}"
+
+    def create_label_for_charts(self) -> str:
+        return f"Jaro-Winkler of {self.col_l.label} and {self.col_r.label} >= {self.threshold}"
+
+
+def _names_swapped(threshold: float | None, *, both: bool) -> Any:
+    """Given name of one record against family name of the other, in both directions: both
+    agree (the names swapped) or either does (one name written in the other field). Exact, or
+    with Jaro-Winkler >= threshold."""
+    one: ComparisonLevelCreator
+    other: ComparisonLevelCreator
+    if threshold is None:
+        one = cll.ColumnsReversedLevel("given_name", "family_name")
+        other = cll.ColumnsReversedLevel("family_name", "given_name")
+    else:
+        one = CrossJaroWinklerLevel("given_name", "family_name", threshold)
+        other = CrossJaroWinklerLevel("family_name", "given_name", threshold)
+    return cll.And(one, other) if both else cll.Or(one, other)
+
+
 def comparisons() -> list[Any]:
     """How two records are compared, field by field, most specific level first."""
     forename = cl.CustomComparison(
@@ -41,26 +76,35 @@ def comparisons() -> list[Any]:
             cll.ExactMatchLevel("given_canonical").configure(
                 label_for_charts="Same name via nickname or alias"
             ),
-            cll.ColumnsReversedLevel("given_name", "family_name").configure(
-                label_for_charts="Given and family names swapped"
-            ),
             cll.JaroWinklerLevel("given_name", 0.92),
+            # One letter wrong, missing, added or two transposed, where Jaro-Winkler, which
+            # weighs the first letters most, scores short names and early typos low.
+            cll.DamerauLevenshteinLevel("given_name", 1),
             cll.JaroWinklerLevel("given_name", 0.8),
             cll.ElseLevel(),
         ],
     )
+    # Names in the wrong fields are compared here only, so one swap is counted once.
     surname = cl.CustomComparison(
         output_column_name="family_name",
         comparison_levels=[
             cll.NullLevel("family_name"),
             cll.ExactMatchLevel("family_name", term_frequency_adjustments=True),
-            # As in the given name comparison: a swap is evidence in both name comparisons.
-            cll.ColumnsReversedLevel("family_name", "given_name").configure(
+            _names_swapped(None, both=True).configure(
                 label_for_charts="Given and family names swapped"
             ),
+            _names_swapped(0.9, both=True).configure(
+                label_for_charts="Given and family names swapped, with a typo"
+            ),
             cll.JaroWinklerLevel("family_name", 0.92),
+            cll.DamerauLevenshteinLevel("family_name", 1),
             cll.ArrayIntersectLevel("family_parts", 1).configure(
                 label_for_charts="Shares part of a hyphenated or double family name"
+            ),
+            # One record's family name in the other's given name field, its own family name
+            # something else (a second family name; the given name lost), a typo allowed.
+            _names_swapped(0.9, both=False).configure(
+                label_for_charts="Family name in the other given name field"
             ),
             cll.JaroWinklerLevel("family_name", 0.8),
             cll.ElseLevel(),
@@ -109,6 +153,11 @@ def comparisons() -> list[Any]:
             cll.ExactMatchLevel("postcode", term_frequency_adjustments=True).configure(
                 label_for_charts="Same postcode"
             ),
+            # A postcode typed with one character wrong or two transposed, at the same address.
+            cll.And(
+                cll.DamerauLevenshteinLevel("postcode", 1),
+                cll.ArrayIntersectLevel("address_tokens", 3),
+            ).configure(label_for_charts="Same address words, postcode one character different"),
             cll.ArrayIntersectLevel("address_tokens", 3).configure(
                 label_for_charts="Same address words, postcode differs or missing"
             ),
@@ -172,11 +221,42 @@ def settings() -> SettingsCreator:
     )
 
 
-DETERMINISTIC_RULES = (
-    "l.nhs_number = r.nhs_number",
-    "l.shared_id = r.shared_id",
-    "l.given_name = r.given_name AND l.family_name = r.family_name AND l.dob = r.dob",
+# Pairs that are almost surely matches, for the prior: each rule is columns that all agree.
+DETERMINISTIC_RULES: tuple[tuple[str, ...], ...] = (
+    ("nhs_number",),
+    ("shared_id",),
+    ("given_name", "family_name", "dob"),
 )
+# Before the model is trained, the share of matches the rules are taken to find.
+INITIAL_RECALL = 0.7
+
+
+def deterministic_rules_sql() -> list[str | Any]:
+    return [" AND ".join(f"l.{c} = r.{c}" for c in rule) for rule in DETERMINISTIC_RULES]
+
+
+def deterministic_recall(model_json: dict[str, Any], present: dict[str, float]) -> float:
+    """The share of matches the deterministic rules find, by the trained model.
+
+    A rule finds a match when each of its columns is present on both records (`present`: the
+    share of records with a value, squared) and agrees exactly (the exact level's m probability);
+    the rules are taken as independent. Kept between 0.05 and 1.
+    """
+    exact_m: dict[str, float] = {}
+    for comparison in model_json["comparisons"]:
+        column = comparison["output_column_name"]
+        for level in comparison["comparison_levels"]:
+            if level["sql_condition"] == f'"{column}_l" = "{column}_r"':
+                exact_m[column] = float(level.get("m_probability") or 0.0)
+    missed = 1.0
+    for rule in DETERMINISTIC_RULES:
+        found = 1.0
+        for column in rule:
+            found *= present.get(column, 0.0) ** 2 * exact_m.get(column, 0.0)
+        missed *= 1.0 - found
+    return min(1.0, max(0.05, 1.0 - missed))
+
+
 # Never block EM on address or postcode alone: people in one household share them, and EM
 # then learns "same household" instead of "same person".
 EM_BLOCKS = (
@@ -262,3 +342,36 @@ def next_model_path(model_dir: Path) -> Path:
 def save_term_frequencies(path: Path, tables: dict[str, dict[str, float]]) -> None:
     """Term frequencies beside the model, so real-time scoring needs no full scan."""
     path.write_text(json.dumps(tables, sort_keys=True), encoding="utf-8")
+
+
+def discount_matches_from_u(model_json: dict[str, Any], sampled_pairs: float) -> dict[str, Any]:
+    """u probabilities with the record pairs that were matches taken out.
+
+    Splink estimates u from randomly sampled pairs as if none were matches. A share of them
+    (the prior, about) are, and at the levels non-matches rarely reach (same date of birth, same
+    address) they are most of what was counted, so those levels' weights came out too low. Each
+    level's expected count of matches (prior x m) is taken off: u = (u - prior m) / (1 - prior),
+    at least one pair in the sample.
+
+    A level the training data never reached at all - no matches by EM, no sampled pairs (a
+    postcode typo in a partnership whose records have none) - would otherwise weigh about -58
+    against a match the first time a real record reaches it. It is given m = u instead: no
+    evidence either way, until a retrain sees it.
+    """
+    prior = float(model_json["probability_two_random_records_match"])
+    floor = 1.0 / max(sampled_pairs, 1.0)
+    out: dict[str, Any] = json.loads(json.dumps(model_json))
+    for comparison in out["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            m, u = level.get("m_probability"), level.get("u_probability")
+            if level.get("is_null_level") or m is None or u is None:
+                continue
+            level["u_probability"] = max((u - prior * m) / (1 - prior), min(u, floor))
+            unseen = m < UNSEEN_M and u <= floor and not level.get("fix_m_probability")
+            if unseen:
+                level["m_probability"] = level["u_probability"]
+    return out
+
+
+# Below this, EM found no matches at a level.
+UNSEEN_M = 1e-9

@@ -29,8 +29,8 @@ def dispatch(
     """Run the alert dispatcher: decide each alert through the disclosure gate, deliver it
     (inbox, signed webhooks, email), retry with backoff, dead-letter, escalate late alerts.
 
-    This process appends to the audit log, so it must be the one process that owns the audit
-    sequencer (docs/decisions/0004-audit-log.md)."""
+    Several may be started (beside `sharewell serve`, whose processes run one too): only the one
+    that leads the dispatch sends; the others wait to take over (docs/decisions/0014)."""
     from sharewell.bootstrap import build
     from sharewell.config import Settings
 
@@ -60,7 +60,20 @@ def dispatch(
                 f"escalated {report.escalated}"
             )
         else:
-            dispatcher.serve(should_stop=should_stop, poll_seconds=settings.alerts_poll_seconds)
+
+            def wait(seconds: float) -> None:
+                until = time.monotonic() + seconds
+                while not should_stop() and time.monotonic() < until:
+                    time.sleep(0.05)
+
+            leading = dispatcher.serve_while_leading(
+                container.alert_dispatch_leadership(),
+                should_stop=should_stop,
+                wait=wait,
+                poll_seconds=settings.alerts_poll_seconds,
+            )
+            if not leading:
+                console.print("Another process was dispatching alerts; this one stood by.")
     finally:
         dispatcher.close()
         container.close()

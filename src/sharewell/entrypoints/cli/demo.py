@@ -103,28 +103,55 @@ def demo_data(
     _load(Settings(), people, seed, _as_of(as_of), replace=replace)
 
 
-def _serve(settings: Settings, host: str | None, port: int | None) -> None:
+def _serve(settings: Settings, host: str | None, port: int | None, workers: int = 1) -> None:
     host = host or settings.host
     port = settings.port if port is None else port
     if not 1 <= port <= 65535:
         raise ValidationError(f"The port must be between 1 and 65535, not {port}", field="port")
+    if workers < 1:
+        raise ValidationError(f"--workers must be 1 or more, not {workers}", field="workers")
     from sharewell.entrypoints.web.app import create_app
 
     settings = settings.model_copy(update={"host": host, "port": port})
     application = create_app(settings)  # refuses unsafe settings before anything listens
     import uvicorn
 
-    console.print(f"Sharewell is running at http://{host}:{port}/ (press Ctrl+C to stop).")
-    uvicorn.run(application, host=host, port=port, log_level=settings.log_level.lower())
+    where = f"http://{host}:{port}/"
+    if workers == 1:
+        console.print(f"Sharewell is running at {where} (press Ctrl+C to stop).")
+        uvicorn.run(application, host=host, port=port, log_level=settings.log_level.lower())
+        return
+    from sharewell.adapters.crypto.signing import load_signer
+
+    # Every worker signs tree heads with the same key: in demo mode make it once, here, before
+    # the workers start (they would otherwise race to generate one each).
+    load_signer(settings)
+    console.print(f"Sharewell is running at {where} in {workers} processes (press Ctrl+C to stop).")
+    uvicorn.run(
+        "sharewell.entrypoints.web.app:app_from_environment",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level=settings.log_level.lower(),
+    )
 
 
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="Server processes (default: the `workers` setting, 1). Each takes requests and "
+            "appends to the one audit log; use PostgreSQL for more than one."
+        ),
+    ] = None,
 ) -> None:
     """Serve the web pages and the API."""
-    _serve(Settings(), host, port)
+    settings = Settings()
+    _serve(settings, host, port, settings.workers if workers is None else workers)
 
 
 def sign_in_table() -> Table:

@@ -59,16 +59,18 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        # The server owns the audit sequencer, so alerts are dispatched here too (one process
-        # appends to the log: docs/decisions/0004-audit-log.md).
+        # Each server process starts a dispatcher; only the one that leads the dispatch sends,
+        # the others stand by to take over (docs/decisions/0014-several-server-processes.md).
         stop = threading.Event()
         dispatching = None
         if settings.alerts_dispatch_in_server:
             dispatcher = container.alert_dispatcher()
             dispatching = threading.Thread(
-                target=dispatcher.serve,
+                target=dispatcher.serve_while_leading,
+                args=(container.alert_dispatch_leadership(),),
                 kwargs={
                     "should_stop": stop.is_set,
+                    "wait": stop.wait,
                     "poll_seconds": settings.alerts_poll_seconds,
                 },
                 name="sharewell-alert-dispatcher",
@@ -130,3 +132,9 @@ def create_app(
 
     assets.install(app, settings.assets_dir)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The application for the settings in the environment: what each worker process builds
+    when `sharewell serve --workers N` starts several (uvicorn calls this factory in each)."""
+    return create_app(Settings())
