@@ -9,12 +9,15 @@ sent to the last byte of its response. The spec (JSON on stdin):
 
     {"host": "127.0.0.1", "port": 8000, "cookie_name": "...", "cookies": ["...", ...],
      "headers": {"x-sharewell-purpose": "direct_care"}, "server_pid": 1234,
+     "workers": 2, "probe": "/healthz",
      "warmup": [{"paths": [...], "seconds": 2}],
      "phases": [{"name": "records", "paths": [...], "seconds": 20, "profile": [...argv...]}]}
 
 Each connection carries one cookie (a signed-in user) and follows the session cookie the server
-sends back. Phases run one after another on the same connections; for each, the result has
-requests, per_s, p50/p99, errors by status (anything but 200 and 404, and exceptions by name),
+sends back. With "workers" above 1, the connections are first spread evenly over the server's
+worker processes (see `_spread`). Phases run one after another on the same connections; for
+each, the result has requests, per_s, p50/p99, errors by status (anything but 200 and 404, and
+exceptions by name), requests answered by each worker,
 and the CPU time per request of the server's process tree (read from /proc, so it does not
 depend on the machine's load), of this process and (with "database": its name) of the
 PostgreSQL backends serving that database on this machine. `profile`, if given, is started as
@@ -101,6 +104,7 @@ def _own_cpu_seconds() -> float:
 class _Tally:
     latencies: list[float] = field(default_factory=list)
     statuses: dict[str, int] = field(default_factory=dict)
+    workers: dict[str, int] = field(default_factory=dict)
 
     def bad(self, key: str) -> None:
         self.statuses[key] = self.statuses.get(key, 0) + 1
@@ -118,6 +122,8 @@ class _Connection:
         self._fixed = f"Host: {self._host}:{self._port}\r\n{extra}"
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
+        # The server process that answered last (the `x-bench-worker` header), if it says.
+        self.worker: str | None = None
 
     async def _open(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         if self._reader is None or self._writer is None:
@@ -150,6 +156,8 @@ class _Connection:
                 chunked = True
             elif name == "connection" and value.lower() == "close":
                 close = True
+            elif name == "x-bench-worker":
+                self.worker = value
             elif (
                 name == "set-cookie"
                 and self._cookie_name
@@ -189,6 +197,8 @@ class _Connection:
                 await asyncio.sleep(0.05)
                 continue
             t.latencies.append(time.perf_counter() - began)
+            if self.worker is not None:
+                t.workers[self.worker] = t.workers.get(self.worker, 0) + 1
             if status not in OK_STATUSES:
                 t.bad(str(status))
 
@@ -215,11 +225,34 @@ def _summary(tally: _Tally, elapsed: float) -> dict[str, Any]:
         else 0.0,
         "errors": sum(tally.statuses.values()),
         "error_statuses": dict(sorted(tally.statuses.items())),
+        # Requests answered by each server process (when it names itself), busiest first.
+        "requests_by_worker": sorted(tally.workers.values(), reverse=True),
     }
+
+
+async def _spread(connections: list[_Connection], workers: int, probe: str) -> None:
+    """Open the connections one at a time so that each server worker holds its share.
+
+    Worker processes share one listening socket and the first to wake accepts every connection
+    waiting, so connections opened at once may all land on one worker. Each connection asks
+    `probe` which worker answered (the `x-bench-worker` header) and, while that worker has its
+    share already, is closed and opened again (a bounded number of times), as a load balancer in
+    front of the workers would spread them."""
+    share = -(-len(connections) // workers)
+    held: dict[str | None, int] = {}
+    for connection in connections:
+        for _ in range(50):
+            await connection.get(probe)
+            if connection.worker is None or held.get(connection.worker, 0) < share:
+                break
+            connection.close()
+        held[connection.worker] = held.get(connection.worker, 0) + 1
 
 
 async def run(spec: dict[str, Any]) -> dict[str, Any]:
     connections = [_Connection(spec, cookie) for cookie in spec["cookies"]]
+    if int(spec.get("workers", 1)) > 1:
+        await _spread(connections, int(spec["workers"]), spec.get("probe", "/"))
     for warm in spec.get("warmup", []):
         await _phase(connections, warm["paths"], float(warm["seconds"]))
     server = int(spec["server_pid"]) if spec.get("server_pid") else None

@@ -137,11 +137,13 @@ URL_VARIABLE = "SHAREWELL_BENCH_DATABASE_URL"
 POOL_VARIABLE = "SHAREWELL_DATABASE_POOL_SIZE"
 
 
-def _pool_size(workers: int) -> int:
-    """Connections each worker keeps: enough for its share of the thread pool's 40 workers (a
-    smaller pool makes and drops PostgreSQL connections all the time), within PostgreSQL's
-    default 100 connections for all the workers together (each may open as many again)."""
-    return max(10, 40 // workers)
+def _pool_size(clients: int) -> int:
+    """Connections each worker keeps: one per request it may have in flight (a smaller pool
+    makes and drops PostgreSQL connections all the time) and a few more. A client's keep-alive
+    connection stays with the worker that accepted it, and workers share the clients unevenly,
+    so each worker gets room for all of them; together they still open only about one
+    connection per client (plus a few each), well within PostgreSQL's default 100."""
+    return clients + 8
 
 
 def server_app() -> FastAPI:
@@ -193,10 +195,10 @@ def _serve(port: int, workers: int) -> None:
     )
 
 
-def _start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+def _start_server(url: str, port: int, workers: int, clients: int) -> subprocess.Popen[bytes]:
     env = dict(os.environ)
     env[URL_VARIABLE] = url
-    env.setdefault(POOL_VARIABLE, str(_pool_size(workers)))
+    env.setdefault(POOL_VARIABLE, str(_pool_size(clients)))
     env["PYTHONPATH"] = os.pathsep.join(
         [str(ROOT / "src"), str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
     )
@@ -313,7 +315,7 @@ def main() -> None:
         container.close()
         port = 18000 + os.getpid() % 1000
         # The server runs in its own process(es), the clients in another.
-        server = _start_server(url, port, args.workers)
+        server = _start_server(url, port, args.workers, args.clients)
         base = f"http://127.0.0.1:{port}"
         _wait_up(base, server)
         _wait_for_workers(base, args.workers, server)
@@ -332,6 +334,9 @@ def main() -> None:
             "headers": {"x-sharewell-purpose": "direct_care"},
             "server_pid": server.pid,
             "database": name,
+            # Spread the clients' connections evenly over the workers first.
+            "workers": args.workers,
+            "probe": "/healthz",
             # Every worker warm (connections, caches, compiled statements) before any clock.
             "warmup": [
                 {"paths": record_paths[:200], "seconds": 3},
@@ -367,7 +372,7 @@ def main() -> None:
                     "clients": args.clients,
                     "workers": args.workers,
                     "database_pool_size": int(os.environ.get(POOL_VARIABLE, 0))
-                    or _pool_size(args.workers),
+                    or _pool_size(args.clients),
                     "patients_read": len(patients),
                     "records": records,
                     "one_row_baseline": baseline,
