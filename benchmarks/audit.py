@@ -11,6 +11,8 @@
 (c) A child process appends under load and is killed with SIGKILL at a random moment, --crashes
     times; after each kill every entry the child had acknowledged must be in the log, and the log
     must verify.
+(d) Two child processes (as two server workers, ADR 0014) append at once for --seconds and are
+    then killed: appends/s across both, every acknowledged entry stored, no gaps, the log verifies.
 
 Each part uses a scratch database that is created here and dropped at the end. Prints one JSON line.
 """
@@ -428,13 +430,81 @@ def bench_crashes(crashes: int, seed: int) -> dict[str, Any]:
     }
 
 
+# -- (d) several processes appending at once (ADR 0014) ---------------------------------------
+
+
+def bench_processes(seconds: float, processes: int = 2) -> dict[str, Any]:
+    """`processes` child processes (as server workers) append at once for `seconds`, then are
+    killed; every acknowledged entry must be stored with its leaf hash, indexes must run without
+    gaps, and the log must verify."""
+    url = create_database()
+    engine = make_engine(url)
+    work = Path(tempfile.mkdtemp(prefix="sharewell-audit-processes-"))
+    key_path = work / "key.pem"
+    signer = TreeHeadSigner.generate()
+    write_private_key(signer, key_path)
+    children: list[subprocess.Popen[bytes]] = []
+    try:
+        upgrade(engine)
+        acks_paths = [work / f"acks-{n}.txt" for n in range(processes)]
+        for path in acks_paths:
+            path.touch()
+            children.append(
+                subprocess.Popen(
+                    [sys.executable, __file__, "--child", url, str(path), str(key_path)],
+                    env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+                )
+            )
+        deadline = time.monotonic() + 60
+        while any(p.stat().st_size == 0 for p in acks_paths) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        before = sum(len(read_acks(p)) for p in acks_paths)
+        time.sleep(seconds)
+        during = sum(len(read_acks(p)) for p in acks_paths) - before
+        for child_process in children:
+            child_process.send_signal(signal.SIGKILL)
+            child_process.wait()
+        per_process = [read_acks(p) for p in acks_paths]
+        acks = {i: h for mine in per_process for i, h in mine.items()}
+        with engine.connect() as conn:
+            stored = {
+                int(i): bytes(h).hex()
+                for i, h in conn.execute(text("SELECT idx, leaf_hash FROM audit_entries"))
+            }
+        lost = [i for i, h in acks.items() if stored.get(i) != h]
+        # A last start after the kills: recovery signs the unsigned tail.
+        log = SqlAuditLog(engine, lambda: signer)
+        log.start()
+        log.close()
+        _, intact, summary = verify_seconds(engine, signer)
+        return {
+            "processes": processes,
+            "writers_per_process": 8,
+            "seconds": seconds,
+            "appends_per_s": round(during / seconds),
+            "acknowledged_by_process": [len(mine) for mine in per_process],
+            "indexes_without_gaps": sorted(stored) == list(range(len(stored))),
+            "lost": len(lost),
+            "log_verifies": intact,
+            **({} if intact else {"problem": summary}),
+            "pass": intact and not lost and all(per_process),
+        }
+    finally:
+        for child_process in children:
+            if child_process.poll() is None:
+                child_process.kill()
+                child_process.wait()
+        engine.dispose()
+        drop_database(url)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--entries", type=int, default=1_000_000)
     parser.add_argument("--crashes", type=int, default=20)
     parser.add_argument("--seed", type=int, default=20261125)
-    parser.add_argument("--only", choices=["appends", "verify", "crash"], default=None)
+    parser.add_argument("--only", choices=["appends", "verify", "crash", "processes"], default=None)
     parser.add_argument("--child", nargs=3, metavar=("URL", "ACKS", "KEY"), default=None)
     args = parser.parse_args()
     if args.child:
@@ -452,11 +522,14 @@ def main() -> None:
         result["verify"] = bench_verify(args.entries)
     if args.only in (None, "crash"):
         result["crash"] = bench_crashes(args.crashes, args.seed)
+    if args.only in (None, "processes"):
+        result["processes"] = bench_processes(args.seconds)
     result["pass"] = {
         "appends_per_s_ge_5000": result.get("appends", {}).get("pass_rate"),
         "heads_every_second": result.get("appends", {}).get("pass_heads"),
         "verify_1m_le_10s": result.get("verify", {}).get("pass"),
         "crash_no_loss_and_verifies": result.get("crash", {}).get("pass"),
+        "processes_no_loss_and_verifies": result.get("processes", {}).get("pass"),
     }
     print(json.dumps(result))
 
