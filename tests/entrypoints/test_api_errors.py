@@ -113,3 +113,55 @@ def test_html_pages_get_the_one_error_page(web: Web, path: str) -> None:
     assert response.status_code == 404
     assert "Page not found" in response.text
     assert response.headers["content-type"].startswith("text/html")
+
+
+def test_a_lost_database_connection_is_a_plain_503_and_other_database_errors_crash(
+    web: Web,
+) -> None:
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    app = web.client.app
+
+    def lost() -> None:
+        raise OperationalError(
+            "SELECT 1", {}, Exception("server closed the connection"), connection_invalidated=True
+        )
+
+    def broken() -> None:
+        raise IntegrityError("INSERT", {}, Exception("duplicate key secret-value"))
+
+    app.add_api_route("/api/v1/lost", lost)  # type: ignore[attr-defined]
+    app.add_api_route("/lost", lost)  # type: ignore[attr-defined]
+    app.add_api_route("/api/v1/broken", broken)  # type: ignore[attr-defined]
+    web.sign_in()
+    response = web.client.get("/api/v1/lost")
+    assert response.status_code == 503
+    assert _error(response)["code"] == "STORAGE_UNAVAILABLE"
+    assert "Try again in a moment" in _error(response)["message"]
+    page = web.client.get("/lost")
+    assert page.status_code == 503
+    assert "lost its connection to the database" in page.text
+    crashed = web.client.get("/api/v1/broken")
+    assert crashed.status_code == 500
+    assert "secret-value" not in crashed.text
+
+
+def test_a_session_check_that_loses_the_database_is_a_plain_503(
+    web: Web, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    web.sign_in()
+
+    def lost(_practitioner_id: str) -> None:
+        raise OperationalError(
+            "SELECT", {}, Exception("server closed the connection"), connection_invalidated=True
+        )
+
+    monkeypatch.setattr(web.container.practitioners, "get", lost)
+    response = web.client.get("/api/v1/organisations")
+    assert response.status_code == 503
+    assert _error(response)["code"] == "STORAGE_UNAVAILABLE"
+    page = web.client.get("/organisations")
+    assert page.status_code == 503
+    assert page.headers["x-frame-options"] == "DENY"

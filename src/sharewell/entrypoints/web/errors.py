@@ -5,11 +5,12 @@ from __future__ import annotations
 import structlog
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from sharewell.domain.errors import NotAuthenticated, SharewellError
+from sharewell.domain.errors import NotAuthenticated, SharewellError, StorageUnavailable
 from sharewell.entrypoints.api import errors as api_errors
 from sharewell.entrypoints.web.templating import render
 
@@ -84,8 +85,33 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     return error_page(request, 400)
 
 
+async def database_error(request: Request, exc: Exception) -> Response:
+    """A lost database connection is the service being unavailable for a moment (503, plainly
+    said), not a crash; any other database error is a crash (500, logged with its traceback)."""
+    assert isinstance(exc, DBAPIError)
+    if exc.connection_invalidated:
+        # The pool has thrown the connection (and any older ones) away: the next try reconnects.
+        log.warning(
+            "request.database_connection_lost", method=request.method, path=request.url.path
+        )
+        return await _sharewell_error(
+            request,
+            StorageUnavailable(
+                "Sharewell lost its connection to the database. Try again in a moment."
+            ),
+        )
+    log.error(
+        "request.crashed",
+        method=request.method,
+        path=request.url.path,
+        exc_info=(type(exc), exc, exc.__traceback__),
+    )
+    return crash_response(request)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers; crashes are caught by the security middleware (see security.py)."""
     app.add_exception_handler(SharewellError, _sharewell_error)
+    app.add_exception_handler(DBAPIError, database_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

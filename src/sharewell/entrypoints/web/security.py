@@ -13,6 +13,7 @@ from datetime import datetime
 
 import structlog
 from fastapi import FastAPI
+from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
@@ -23,7 +24,7 @@ from sharewell.bootstrap import Container
 from sharewell.config import Settings
 from sharewell.domain.errors import CsrfFailed, NotAuthenticated
 from sharewell.entrypoints.api import errors as api_errors
-from sharewell.entrypoints.web.errors import crash_response, error_page, is_api
+from sharewell.entrypoints.web.errors import crash_response, database_error, error_page, is_api
 from sharewell.entrypoints.web.portal_security import CitizenGate, is_portal
 from sharewell.entrypoints.web.sessions import (
     CSRF_FIELD,
@@ -164,14 +165,21 @@ class Gatekeeper:
                     await refusal(scope, body.for_app, exchange.send)
                 else:
                     await self._app(scope, body.for_app, exchange.send)
-        except Exception:
-            # Logged here with the traceback; the client gets the plain error page or shape.
-            log.exception("request.crashed", method=request.method, path=request.url.path)
+        except Exception as exc:
+            lost = isinstance(exc, DBAPIError) and exc.connection_invalidated
             if exchange.response_started:
+                log.exception("request.crashed", method=request.method, path=request.url.path)
                 raise
             # As before a crash: the session is not saved.
             exchange.save = None
-            await crash_response(request)(scope, body.for_app, exchange.send)
+            if lost:
+                # The session check lost its database connection: unavailable for a moment.
+                answer = await database_error(request, exc)
+            else:
+                # Logged here with the traceback; the client gets the plain error page or shape.
+                log.exception("request.crashed", method=request.method, path=request.url.path)
+                answer = crash_response(request)
+            await answer(scope, body.for_app, exchange.send)
 
     def log_request(self, request: Request, status: int, started: float) -> None:
         practitioner = getattr(request.state, "practitioner", None)

@@ -1,0 +1,66 @@
+"""Pooled PostgreSQL connections: pinged only after sitting idle, replaced when dead."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
+
+from sharewell.adapters.db.engine import make_engine
+
+
+def _kill_other_backends(engine: Engine) -> None:
+    with engine.connect() as conn:
+        conn.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+
+
+def _one(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(text("SELECT 1")).scalar_one())
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_an_idle_connection_is_pinged_and_replaced_when_dead(database_url: str) -> None:
+    engine = make_engine(database_url, pool_size=1, ping_after_idle_seconds=0)
+    admin = make_engine(database_url)
+    try:
+        assert _one(engine) == 1
+        _kill_other_backends(admin)  # as a database restart would
+        assert _one(engine) == 1  # the ping found it dead; the pool connected afresh
+    finally:
+        engine.dispose()
+        admin.dispose()
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_connection_back_a_moment_ago_is_not_pinged_and_one_failure_renews_the_pool(
+    database_url: str,
+) -> None:
+    engine = make_engine(database_url, pool_size=2, ping_after_idle_seconds=3600)
+    admin = make_engine(database_url)
+    try:
+        with engine.connect() as first, engine.connect() as second:
+            first.execute(text("SELECT 1"))
+            second.execute(text("SELECT 1"))
+        _kill_other_backends(admin)
+        # Used a moment ago, so not pinged: the first use finds it dead and says so plainly...
+        with pytest.raises(DBAPIError) as caught:
+            _one(engine)
+        assert caught.value.connection_invalidated
+        # ...and the pool throws away every connection as old as it, so the next use works.
+        assert _one(engine) == 1
+        assert _one(engine) == 1
+    finally:
+        engine.dispose()
+        admin.dispose()
+
+
+def test_database_errors_never_carry_the_values_of_a_statement(engine: Engine) -> None:
+    with pytest.raises(DBAPIError) as caught, engine.connect() as conn:
+        conn.execute(text("SELECT * FROM no_such_table WHERE name = :name"), {"name": "Jane Doe"})
+    assert "Jane Doe" not in str(caught.value)
