@@ -344,6 +344,17 @@ def child(url: str, ack_path: str, key_path: str, writers: int) -> None:
         time.sleep(3600)
 
 
+CHILD_WRITERS = 8  # appending threads in each child process
+
+
+def start_child(url: str, ack_path: Path, key_path: Path) -> subprocess.Popen[bytes]:
+    """This script as a child process appending for ever (see `child`)."""
+    return subprocess.Popen(
+        [sys.executable, __file__, "--child", url, str(ack_path), str(key_path)],
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+
+
 def read_acks(path: Path) -> dict[int, str]:
     acks: dict[int, str] = {}
     for line in path.read_text().split("\n"):
@@ -367,17 +378,7 @@ def bench_crashes(crashes: int, seed: int) -> dict[str, Any]:
         for round_no in range(crashes):
             ack_path = work / f"acks-{round_no}.txt"
             ack_path.touch()
-            process = subprocess.Popen(
-                [
-                    sys.executable,
-                    __file__,
-                    "--child",
-                    url,
-                    str(ack_path),
-                    str(key_path),
-                ],
-                env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
-            )
+            process = start_child(url, ack_path, key_path)
             # Wait until the child is appending, then let it run a random while.
             deadline = time.monotonic() + 60
             while ack_path.stat().st_size == 0 and time.monotonic() < deadline:
@@ -449,12 +450,7 @@ def bench_processes(seconds: float, processes: int = 2) -> dict[str, Any]:
         acks_paths = [work / f"acks-{n}.txt" for n in range(processes)]
         for path in acks_paths:
             path.touch()
-            children.append(
-                subprocess.Popen(
-                    [sys.executable, __file__, "--child", url, str(path), str(key_path)],
-                    env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
-                )
-            )
+            children.append(start_child(url, path, key_path))
         deadline = time.monotonic() + 60
         while any(p.stat().st_size == 0 for p in acks_paths) and time.monotonic() < deadline:
             time.sleep(0.01)
@@ -479,7 +475,7 @@ def bench_processes(seconds: float, processes: int = 2) -> dict[str, Any]:
         _, intact, summary = verify_seconds(engine, signer)
         return {
             "processes": processes,
-            "writers_per_process": 8,
+            "writers_per_process": CHILD_WRITERS,
             "seconds": seconds,
             "appends_per_s": round(during / seconds),
             "acknowledged_by_process": [len(mine) for mine in per_process],
@@ -508,7 +504,7 @@ def main() -> None:
     parser.add_argument("--child", nargs=3, metavar=("URL", "ACKS", "KEY"), default=None)
     args = parser.parse_args()
     if args.child:
-        child(*args.child, writers=8)
+        child(*args.child, writers=CHILD_WRITERS)
         return
     result: dict[str, Any] = {
         "benchmark": "audit",

@@ -634,15 +634,7 @@ class SqlAuditLog:
         leaf hash and position; adopt the newest head if another process signed it."""
         compact = self._compact
         assert compact is not None
-        for index, body, leaf in entries:
-            stored = bytes(leaf)
-            text = body if isinstance(body, str) else bytes(body).decode()
-            if int(index) != compact.size or leaf_hash(text.encode()) != stored:
-                raise StorageUnavailable(
-                    f"The audit log is damaged at entry {compact.size:,}; "
-                    "run `sharewell audit verify`"
-                )
-            compact.append(stored)
+        _append_checked(compact, entries)
         if newest is None:
             return
         size, root, stamp, signature, key = newest
@@ -731,18 +723,8 @@ class SqlAuditLog:
                         f"The audit log is shorter than its signed tree head of size "
                         f"{head.tree_size:,}; run `sharewell audit verify`"
                     )
-            cur.execute(
-                f"SELECT idx, body, leaf_hash FROM audit_entries WHERE idx >= {mark} ORDER BY idx",
-                (compact.size,),
-            )
-            for index, body, leaf in cur.fetchall():
-                stored = bytes(leaf)
-                if int(index) != compact.size or leaf_hash(str(body).encode()) != stored:
-                    raise StorageUnavailable(
-                        f"The audit log is damaged at entry {compact.size:,}; "
-                        "run `sharewell audit verify`"
-                    )
-                compact.append(stored)
+            cur.execute(_CATCH_UP_ENTRIES.format(size=int(compact.size)))
+            _append_checked(compact, cur.fetchall())
         finally:
             cur.close()
         self._rollback()
@@ -769,6 +751,19 @@ _PG_INSERT_HEAD = (
     "INSERT INTO tree_heads (tree_size, root_hash, timestamp_ms, signature, key_id, "
     "compact_range) VALUES (%s, %s, %s, %s, %s, %s)"
 )
+
+
+def _append_checked(compact: CompactRange, entries: Sequence[Any]) -> None:
+    """Add stored (index, body, leaf hash) rows to `compact`, each checked against its position
+    and its body; StorageUnavailable at the first that does not match."""
+    for index, body, leaf in entries:
+        stored = bytes(leaf)
+        text = body if isinstance(body, str) else bytes(body).decode()
+        if int(index) != compact.size or leaf_hash(text.encode()) != stored:
+            raise StorageUnavailable(
+                f"The audit log is damaged at entry {compact.size:,}; run `sharewell audit verify`"
+            )
+        compact.append(stored)
 
 
 def _copy_line(row: _Row) -> bytes:

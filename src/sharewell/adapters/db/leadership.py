@@ -85,7 +85,8 @@ class Leadership:
         database = self._engine.url.database
         if not database or database == ":memory:":
             return True  # an in-memory database lives in one process only
-        path = Path(database).expanduser().with_name(Path(database).name + f".{self._job}.lock")
+        where = Path(database).expanduser()
+        path = where.with_name(f"{where.name}.{self._job}.lock")
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

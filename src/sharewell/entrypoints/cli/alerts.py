@@ -4,6 +4,7 @@ dead-letter list."""
 from __future__ import annotations
 
 import signal
+import threading
 import time
 import uuid
 from types import FrameType
@@ -37,19 +38,20 @@ def dispatch(
     settings = Settings()
     container = build(settings)
     dispatcher = container.alert_dispatcher()
-    stopping = False
+    stopping = threading.Event()
 
     def stop(signum: int, frame: FrameType | None) -> None:
         del signum, frame
-        nonlocal stopping
-        stopping = True
+        stopping.set()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     started = time.monotonic()
 
     def should_stop() -> bool:
-        return stopping or (max_seconds is not None and time.monotonic() - started > max_seconds)
+        return stopping.is_set() or (
+            max_seconds is not None and time.monotonic() - started > max_seconds
+        )
 
     try:
         if once:
@@ -60,16 +62,10 @@ def dispatch(
                 f"escalated {report.escalated}"
             )
         else:
-
-            def wait(seconds: float) -> None:
-                until = time.monotonic() + seconds
-                while not should_stop() and time.monotonic() < until:
-                    time.sleep(0.05)
-
             leading = dispatcher.serve_while_leading(
                 container.alert_dispatch_leadership(),
                 should_stop=should_stop,
-                wait=wait,
+                wait=stopping.wait,
                 poll_seconds=settings.alerts_poll_seconds,
             )
             if not leading:

@@ -110,19 +110,20 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int 
         raise ValidationError(f"The port must be between 1 and 65535, not {port}", field="port")
     if workers < 1:
         raise ValidationError(f"--workers must be 1 or more, not {workers}", field="workers")
-    from sharewell.entrypoints.web.app import create_app
-
-    settings = settings.model_copy(update={"host": host, "port": port})
-    application = create_app(settings)  # refuses unsafe settings before anything listens
     import uvicorn
 
+    settings = settings.model_copy(update={"host": host, "port": port})
     where = f"http://{host}:{port}/"
     if workers == 1:
+        from sharewell.entrypoints.web.app import create_app
+
+        application = create_app(settings)  # refuses unsafe settings before anything listens
         console.print(f"Sharewell is running at {where} (press Ctrl+C to stop).")
         uvicorn.run(application, host=host, port=port, log_level=settings.log_level.lower())
         return
     from sharewell.adapters.crypto.signing import load_signer
 
+    settings.check_safe()  # before anything listens; each worker builds its own app
     # Every worker signs tree heads with the same key: in demo mode make it once, here, before
     # the workers start (they would otherwise race to generate one each).
     load_signer(settings)
