@@ -48,6 +48,12 @@ def dispatch(
     signal.signal(signal.SIGINT, stop)
     started = time.monotonic()
 
+    def wait(seconds: float) -> None:
+        # Until the next try, a signal, or the time limit, whichever comes first.
+        if max_seconds is not None:
+            seconds = min(seconds, max(0.0, started + max_seconds - time.monotonic()))
+        stopping.wait(seconds)
+
     def should_stop() -> bool:
         return stopping.is_set() or (
             max_seconds is not None and time.monotonic() - started > max_seconds
@@ -65,7 +71,7 @@ def dispatch(
             leading = dispatcher.serve_while_leading(
                 container.alert_dispatch_leadership(),
                 should_stop=should_stop,
-                wait=stopping.wait,
+                wait=wait,
                 poll_seconds=settings.alerts_poll_seconds,
             )
             if not leading:
