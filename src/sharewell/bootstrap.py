@@ -14,7 +14,7 @@ from sharewell.adapters.crypto.signing import load_signer
 from sharewell.adapters.db.alerts import SqlAlerts
 from sharewell.adapters.db.area_reads import SqlAreaReads
 from sharewell.adapters.db.audit_log import SqlAuditLog, SqlAuditReader
-from sharewell.adapters.db.engine import check_reachable, make_engine
+from sharewell.adapters.db.engine import check_reachable, make_engine, one_read_connection
 from sharewell.adapters.db.fact_reads import SqlFactReader
 from sharewell.adapters.db.governance import SqlGovernance
 from sharewell.adapters.db.identity import SqlPeople, SqlReviewQueue, SqlSourceRecords
@@ -132,6 +132,7 @@ def build(settings: Settings, *, check: bool = True) -> Container:
         grants=lambda practitioner_id, person_id, at: sharing_service.active_grants(
             sharing_store, practitioner_id=practitioner_id, person_id=person_id, at=at
         ),
+        reading=lambda: one_read_connection(engine),
     )
     audit_reader = SqlAuditReader(engine)
 

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
-from sharewell.adapters.db.engine import make_engine
+from sharewell.adapters.db.engine import (
+    make_engine,
+    one_read_connection,
+    read_connection,
+    reads_only,
+)
 
 
 def _kill_other_backends(engine: Engine) -> None:
@@ -64,3 +71,32 @@ def test_database_errors_never_carry_the_values_of_a_statement(engine: Engine) -
     with pytest.raises(DBAPIError) as caught, engine.connect() as conn:
         conn.execute(text("SELECT * FROM no_such_table WHERE name = :name"), {"name": "Jane Doe"})
     assert "Jane Doe" not in str(caught.value)
+
+
+def test_reads_share_one_connection_inside_one_read_connection(engine: Engine) -> None:
+    # A record read's adapters each ask for a connection: inside the block they get one.
+    with read_connection(engine) as first, read_connection(engine) as second:
+        assert first is not second
+    with one_read_connection(engine):
+        with read_connection(engine) as first:
+            assert first.execute(text("SELECT 1")).scalar() == 1
+        with read_connection(reads_only(engine)) as second:
+            assert second is first
+        with one_read_connection(engine), read_connection(engine) as nested:
+            assert nested is first
+    with read_connection(engine) as after:
+        assert after is not first
+
+
+def test_a_shared_read_connection_is_only_for_its_own_pool(engine: Engine, tmp_path: Path) -> None:
+    other = make_engine(f"sqlite:///{tmp_path / 'other.db'}")
+    try:
+        with (
+            one_read_connection(engine),
+            read_connection(engine) as shared,
+            read_connection(other) as own,
+        ):
+            assert own is not shared
+            assert own.engine.pool is other.pool
+    finally:
+        other.dispose()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select, text
@@ -463,7 +464,8 @@ class BrokenStore:
 
 
 class BrokenConsents:
-    """A store whose consent repository raises while the rest works."""
+    """A store whose reads for a decision fail (a consent table unreadable) while the rest
+    works."""
 
     def __init__(self, inner: SqlGovernance) -> None:
         self.inner = inner
@@ -483,11 +485,10 @@ class BrokenConsents:
         def broken() -> Iterator[GovernanceTransaction]:
             with opener() as tx:
 
-                class Failing:
-                    def history(self, _person_id: str) -> list[ConsentRecord]:
-                        raise RuntimeError("consent table unreadable")
+                def failing(_person_id: str) -> Any:
+                    raise RuntimeError("consent table unreadable")
 
-                tx.consents = Failing()  # type: ignore[assignment]
+                tx.decision_inputs = failing  # type: ignore[method-assign]
                 yield tx
 
         return broken()

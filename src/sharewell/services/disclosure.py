@@ -298,8 +298,12 @@ class DisclosureGate:
         audit: AuditLog,
         org_names: Callable[[], Mapping[str, str]] = dict,
         grants: Callable[[str, str, datetime], Sequence[SharingGrant]] | None = None,
+        reading: Callable[[], contextlib.AbstractContextManager[object]] = contextlib.nullcontext,
     ) -> None:
         self._directory = directory
+        # Around a record read's reads: lets them share one database connection (bootstrap
+        # passes the storage's `one_read_connection`); by default each read takes its own.
+        self._reading = reading
         # Sharing grants in force for (practitioner id, person id, at): what holders chose to
         # share on request, added to what agreements permit when the record is built.
         self._grants = grants
@@ -381,7 +385,12 @@ class DisclosureGate:
         NotFound, with the same message, for an unknown id and for a person whose identity the
         practitioner may not see; both are audited alike.
         """
-        at = at or utcnow()
+        with self._reading():
+            return self._joined_up_record(actor, purpose, person_id, at or utcnow())
+
+    def _joined_up_record(
+        self, actor: Actor, purpose: Purpose, person_id: str, at: datetime
+    ) -> JoinedUpRecord:
         records = list(self._directory.records_of(person_id))
         holders = tuple(sorted({r.org_code for r in records}))
         holdings = list(self._facts.holdings([r.ref for r in records])) if records else []

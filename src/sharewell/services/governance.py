@@ -18,19 +18,17 @@ from datetime import date, datetime
 from sharewell.domain.access import (
     AccessDecision,
     AccessRequest,
-    AgreementIndex,
     Decision,
     Outcome,
     Override,
     OverrideBasis,
     OverrideTier,
     Reason,
-    Subject,
     decide,
 )
 from sharewell.domain.agreements import Agreement, AgreementStatus, Signature, check_amendment
 from sharewell.domain.audit import AuditEvent, AuditKind
-from sharewell.domain.consent import ConsentHistory, ConsentRecord
+from sharewell.domain.consent import ConsentRecord
 from sharewell.domain.decision_records import DecisionRecord, ShareChoice
 from sharewell.domain.errors import NotFound, PermissionDenied, ValidationError
 from sharewell.domain.organisations import Practitioner
@@ -40,7 +38,6 @@ from sharewell.domain.times import utcnow
 from sharewell.domain.vocabulary import Purpose, Role
 from sharewell.services.governance_ports import (
     GovernanceStore,
-    GovernanceTransaction,
     StoredAgreement,
 )
 from sharewell.services.ports import AuditLog, PractitionerRepository
@@ -461,20 +458,6 @@ def _inactive(actor: Actor) -> Practitioner:
     )
 
 
-def _decision_inputs(tx: GovernanceTransaction, person_id: str) -> tuple[AgreementIndex, Subject]:
-    # Everything is read afresh for every decision: a termination, withdrawal, lapsed training
-    # or ended relationship counts from the very next request. (The agreements index is kept
-    # in memory by the store only while a fingerprint of its tables is unchanged.)
-    index = tx.agreements.index()
-    subject = Subject(
-        person_id,
-        tx.opt_outs.current(person_id),
-        ConsentHistory(list(tx.consents.history(person_id))),
-        tuple(tx.relationships.for_person(person_id)),
-    )
-    return index, subject
-
-
 def decide_unrecorded(
     store: GovernanceStore,
     practitioners: PractitionerRepository,
@@ -494,7 +477,7 @@ def decide_unrecorded(
         raise ValidationError("An override goes through request_override", field="override")
     practitioner = _account(practitioners, actor)
     with store.reads() as reads:
-        index, subject = _decision_inputs(reads, person_id)
+        index, subject = reads.decision_inputs(person_id)
     result = decide(index, practitioner, subject, request, at)
     reasons, refs = _summary(result)
     return result, AuditEvent(
@@ -530,7 +513,7 @@ def _decide_and_record(
         return result, None
     practitioner = practitioners.get(actor.id) or _inactive(actor)
     with store.transaction() as tx:
-        index, subject = _decision_inputs(tx, person_id)
+        index, subject = tx.decision_inputs(person_id)
         result = decide(index, practitioner, subject, request, at)
         reasons, refs = _summary(result)
         review = None

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
-from sharewell.domain.access import AgreementIndex
+from sharewell.domain.access import AgreementIndex, Subject
 from sharewell.domain.agreements import Agreement, Signature
 from sharewell.domain.consent import ConsentRecord
 from sharewell.domain.decision_records import DecisionRecord
@@ -120,6 +120,11 @@ class GovernanceTransaction(Protocol):
 
     @property
     def decision_records(self) -> DecisionRecordRepository: ...
+
+    def decision_inputs(self, person_id: str) -> tuple[AgreementIndex, Subject]:
+        """What an access decision about `person_id` reads, all read now: the agreements, and
+        the person's national opt-out, consent history and legitimate relationships."""
+        ...
 
 
 class GovernanceStore(Protocol):

@@ -24,7 +24,7 @@ from sqlalchemy import (
     union_all,
 )
 
-from sharewell.adapters.db.engine import reads_only
+from sharewell.adapters.db.engine import read_connection, reads_only
 from sharewell.adapters.db.tables import FactRow
 from sharewell.adapters.db.tables_risk import RiskAssessmentRow, RiskEvidenceRow
 from sharewell.domain.risk import Assessment, EvidenceItem, EvidenceKind
@@ -62,7 +62,7 @@ class SqlFactReader:
         if not records:
             return []
         refs = [(r.org_code, r.local_id) for r in records]
-        with self._engine.connect() as conn:
+        with read_connection(self._engine) as conn:
             rows = conn.execute(_HOLDINGS, {"refs": refs}).all()
         return [
             Holding(org, DataCategory(category), int(count))
@@ -81,7 +81,7 @@ class SqlFactReader:
             FactRow.local_id.in_(list(local_ids)),
             FactRow.category.in_([c.value for c in categories]),
         )
-        with self._engine.connect() as conn:
+        with read_connection(self._engine) as conn:
             return {str(i): DataCategory(c) for i, c in conn.execute(query) if c in _KNOWN}
 
     def read(
@@ -117,7 +117,7 @@ class SqlFactReader:
             .where(FactRow.org_code == org_code, *where)
             .order_by(FactRow.occurred_at.desc(), FactRow.id)
         )
-        with self._engine.connect() as conn:
+        with read_connection(self._engine) as conn:
             rows = conn.execute(query).mappings().all()
         views = []
         for row in rows:
@@ -178,7 +178,7 @@ class SqlFactReader:
             )
         # Ordered by the branches' own labels (no subquery to build on every read).
         ordered = union_all(*branches).order_by(literal_column("part"), literal_column("rank"))
-        with self._engine.connect() as conn:
+        with read_connection(self._engine) as conn:
             rows = conn.execute(ordered).mappings().all()
         views = []
         for row in rows:
@@ -207,7 +207,7 @@ class SqlFactReader:
         query = select(both.c.org_code, both.c.category, func.count()).group_by(
             both.c.org_code, both.c.category
         )
-        with self._engine.connect() as conn:
+        with read_connection(self._engine) as conn:
             rows = conn.execute(query).all()
         return [
             Holding(org, DataCategory(category), int(count))
@@ -222,7 +222,7 @@ class SqlFactReader:
         evidence_columns: list[Any] = [e.id, e.kind, e.occurred_at, e.household_id]
         if summaries:
             evidence_columns.append(e.summary)
-        with self._engine.connect() as conn:
+        with read_connection(self._engine) as conn:
             assessed = conn.execute(
                 select(
                     a.id,

@@ -7,9 +7,26 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
+from sqlalchemy import (
+    Boolean,
+    Connection,
+    Date,
+    DateTime,
+    Engine,
+    Integer,
+    String,
+    bindparam,
+    cast,
+    func,
+    insert,
+    literal_column,
+    null,
+    select,
+    union_all,
+    update,
+)
 
-from sharewell.adapters.db.engine import reads_only
+from sharewell.adapters.db.engine import read_connection, reads_only
 from sharewell.adapters.db.tables_governance import (
     AgreementSignatureRow,
     AgreementTerminationRow,
@@ -20,9 +37,15 @@ from sharewell.adapters.db.tables_governance import (
     OverrideReviewRow,
     RelationshipRow,
 )
-from sharewell.domain.access import AgreementIndex, Override, OverrideBasis, OverrideTier
+from sharewell.domain.access import (
+    AgreementIndex,
+    Override,
+    OverrideBasis,
+    OverrideTier,
+    Subject,
+)
 from sharewell.domain.agreements import Agreement, Party, Signature, parse_agreement
-from sharewell.domain.consent import ConsentRecord, ConsentState
+from sharewell.domain.consent import ConsentHistory, ConsentRecord, ConsentState
 from sharewell.domain.decision_records import DecisionRecord, ShareChoice
 from sharewell.domain.errors import Conflict, NotFound
 from sharewell.domain.overrides import OverrideReview, ReviewOutcome
@@ -65,6 +88,57 @@ _relationships = RelationshipRow.__table__
 _RELATIONSHIPS_OF = select(_relationships).where(
     _relationships.c.person_id == bindparam("person_id")
 )
+
+
+def _nulls(kind: Any, count: int) -> list[Any]:
+    return [cast(null(), kind) for _ in range(count)]
+
+
+# Everything one access decision reads, in one statement (one round trip, not four): a row
+# "a" with the agreements' fingerprint and the person's current opt-out, then the person's
+# consent records ("c", in the order they were recorded) and relationships ("r"). The branches
+# share one shape; typed NULLs fill the columns a branch does not use.
+_STAMP = DateTime(timezone=True)
+_DECISION_INPUTS = union_all(
+    select(
+        literal_column("'a'", String).label("kind"),
+        literal_column("0", Integer).label("seq"),
+        *(q.scalar_subquery() for q in _AGREEMENTS_FINGERPRINT.selected_columns),
+        _CURRENT_OPT_OUT.scalar_subquery().label("flag"),
+        *_nulls(String, 6),
+        *_nulls(_STAMP, 2),
+        *_nulls(Date, 2),
+    ),
+    select(
+        literal_column("'c'", String),
+        _consents.c.id,
+        *_nulls(Integer, 3),
+        cast(null(), Boolean),
+        _consents.c.purpose,
+        _consents.c.scope,
+        _consents.c.state,
+        _consents.c.obtained_how,
+        _consents.c.recorded_by,
+        _consents.c.capacity_notes,
+        _consents.c.recorded_at,
+        _consents.c.valid_until,
+        *_nulls(Date, 2),
+    ).where(_consents.c.person_id == bindparam("person_id")),
+    select(
+        literal_column("'r'", String),
+        literal_column("0", Integer),
+        *_nulls(Integer, 3),
+        cast(null(), Boolean),
+        _relationships.c.id,
+        _relationships.c.practitioner_id,
+        _relationships.c.team,
+        _relationships.c.kind,
+        *_nulls(String, 2),
+        *_nulls(_STAMP, 2),
+        _relationships.c.starts_on,
+        _relationships.c.ends_on,
+    ).where(_relationships.c.person_id == bindparam("person_id")),
+).order_by(literal_column("kind"), literal_column("seq"))
 
 
 class SqlAgreements:
@@ -201,9 +275,11 @@ class SqlAgreements:
         )
 
     def index(self) -> AgreementIndex:
+        return self.index_for(tuple(self._conn.execute(_AGREEMENTS_FINGERPRINT).one()))
+
+    def index_for(self, fingerprint: tuple[Any, ...]) -> AgreementIndex:
         # Rows are only ever added, so these counts change whenever anything that matters to a
         # decision changes: a termination or a signature is seen by the very next decision.
-        fingerprint = tuple(self._conn.execute(_AGREEMENTS_FINGERPRINT).one())
         cached = self._store.cached_index
         if cached is not None and cached[0] == fingerprint:
             return cached[1]
@@ -472,12 +548,50 @@ class SqlGovernanceTransaction:
     """Every governance repository on one connection, inside one transaction."""
 
     def __init__(self, conn: Connection, store: SqlGovernance) -> None:
+        self._conn = conn
         self.agreements = SqlAgreements(conn, store)
         self.consents = SqlConsents(conn)
         self.opt_outs = SqlOptOuts(conn)
         self.relationships = SqlRelationships(conn)
         self.overrides = SqlOverrideReviews(conn)
         self.decision_records = SqlDecisionRecords(conn)
+
+    def decision_inputs(self, person_id: str) -> tuple[AgreementIndex, Subject]:
+        # Everything is read afresh for every decision, in one statement: a termination,
+        # withdrawal or ended relationship counts from the very next request. (The agreements
+        # index is kept in memory only while the fingerprint of its tables is unchanged.)
+        rows = self._conn.execute(_DECISION_INPUTS, {"person_id": person_id}).all()
+        head = rows[0]
+        consents = [
+            ConsentRecord(
+                person_id=person_id,
+                purpose=Purpose(r[6]),
+                scope=r[7],
+                state=ConsentState(r[8]),
+                obtained_how=r[9],
+                recorded_by=r[10],
+                capacity_notes=r[11],
+                recorded_at=_utc(r[12]),
+                valid_until=_utc_or_none(r[13]),
+            )
+            for r in rows
+            if r[0] == "c"
+        ]
+        relationships = tuple(
+            Relationship(
+                person_id=person_id,
+                id=r[6],
+                practitioner_id=r[7],
+                team=r[8],
+                kind=RelationshipKind(r[9]),
+                starts_on=r[14],
+                ends_on=r[15],
+            )
+            for r in rows
+            if r[0] == "r"
+        )
+        subject = Subject(person_id, bool(head[5]), ConsentHistory(consents), relationships)
+        return self.agreements.index_for(tuple(head[2:5])), subject
 
 
 class SqlGovernance:
@@ -497,5 +611,5 @@ class SqlGovernance:
     def reads(self) -> Iterator[SqlGovernanceTransaction]:
         # Reads only, each statement on its own (no BEGIN/COMMIT round trips): an access
         # decision reads a handful of rows and writes nothing.
-        with self._reads.connect() as conn:
+        with read_connection(self._reads) as conn:
             yield SqlGovernanceTransaction(conn, self)

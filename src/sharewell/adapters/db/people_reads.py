@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Engine, String, and_, bindparam, column, func, or_, select, table
 
-from sharewell.adapters.db.engine import reads_only
+from sharewell.adapters.db.engine import read_connection, reads_only
 from sharewell.adapters.db.tables import SourceRecordRow
 from sharewell.services.disclosure import IdentityRecord, PersonQuery
 
@@ -107,15 +107,22 @@ class SqlPersonDirectory:
         return person_id
 
     def records_of(self, person_id: str) -> list[IdentityRecord]:
-        with self._engine.connect() as conn:
-            current = self._current(conn, person_id)
-            return [_identity(row) for row in conn.execute(_RECORDS_OF, {"person_id": current})]
+        with read_connection(self._engine) as conn:
+            rows = conn.execute(_RECORDS_OF, {"person_id": person_id}).all()
+            if not rows:
+                # Only an id with no records can have been merged: a merge moves every record
+                # of the old id to the survivor (domain/identity.py), so the common case is one
+                # statement, and the merge chain is followed only when nothing was found.
+                current = self._current(conn, person_id)
+                if current != person_id:
+                    rows = conn.execute(_RECORDS_OF, {"person_id": current}).all()
+            return [_identity(row) for row in rows]
 
     def records_by_id(self, record_ids: Sequence[int]) -> list[IdentityRecord]:
         query = select(SourceRecordRow.id, SourceRecordRow.address, *_RECORD).where(
             SourceRecordRow.id.in_(list(record_ids))
         )
-        with self._engine.connect() as conn:
+        with read_connection(self._engine) as conn:
             found = {
                 row.id: replace(_identity(row), address=row.address) for row in conn.execute(query)
             }
@@ -127,7 +134,7 @@ class SqlPersonDirectory:
             .join(person_links, person_links.c.record_id == SourceRecordRow.id)
             .where(person_links.c.person_id == person_id, SourceRecordRow.address.is_not(None))
         )
-        with self._engine.connect() as conn:
+        with read_connection(self._engine) as conn:
             places = {(a, p) for a, p in conn.execute(mine)}
             if not places:
                 return []
@@ -194,5 +201,5 @@ class SqlPersonDirectory:
             .order_by(person_links.c.person_id)
             .limit(limit)
         )
-        with self._engine.connect() as conn:
+        with read_connection(self._engine) as conn:
             return [str(p) for p in conn.execute(found).scalars()]

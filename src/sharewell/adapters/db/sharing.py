@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
-from sharewell.adapters.db.engine import reads_only
+from sharewell.adapters.db.engine import read_connection, reads_only
 from sharewell.adapters.db.tables_sharing import ApiTokenRow, ShareRequestRow, SharingGrantRow
 from sharewell.domain.api_tokens import ApiToken, Scope
 from sharewell.domain.sharing import (
@@ -196,7 +196,7 @@ class SqlSharing:
 
     @contextmanager
     def reads(self) -> Iterator[SqlSharingTransaction]:
-        with self._reads.connect() as conn:
+        with read_connection(self._reads) as conn:
             yield SqlSharingTransaction(conn)
 
 
