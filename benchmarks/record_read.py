@@ -49,7 +49,7 @@ from tests.disclosure_fixtures import (
 from sharewell.adapters.db.tables import SourceRecordRow
 from sharewell.adapters.synthetic.accounts import DEMO_PASSWORD
 from sharewell.config import Settings
-from sharewell.entrypoints.web.app import create_app
+from sharewell.entrypoints.web.app import create_app, settle_for_serving
 from sharewell.entrypoints.web.sessions import cookie_name
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -161,6 +161,7 @@ def server_app() -> FastAPI:
     # Which worker answered (on every response, /healthz too): the benchmark waits until it
     # has heard from every one before anyone signs in.
     app.add_middleware(_WorkerHeader)
+    settle_for_serving()  # as `sharewell serve` does
     return app
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import subprocess
@@ -18,6 +19,7 @@ import sharewell
 from sharewell.adapters.crypto.signing import DEMO_KEY_NAME, load_signer
 from sharewell.adapters.db.audit_log import SqlAuditReader
 from sharewell.config import Settings
+from sharewell.entrypoints.web.app import SERVING_GC_THRESHOLDS, settle_for_serving
 from sharewell.services.audit import verify_audit_log
 from sharewell.verify import tree_head_is_signed
 from tests.entrypoints.conftest import _free_port
@@ -113,3 +115,17 @@ def test_serve_refuses_no_workers() -> None:
     )
     assert result.returncode != 0
     assert "--workers must be 1 or more" in result.stdout + result.stderr
+
+
+def test_a_serving_process_settles_its_heap_before_taking_requests() -> None:
+    # What each server process does once its application is built: everything built so far is
+    # kept out of the collector's full passes, which then run less often.
+    thresholds = gc.get_threshold()
+    try:
+        settle_for_serving()
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold() == SERVING_GC_THRESHOLDS
+        assert SERVING_GC_THRESHOLDS[0] > thresholds[0]
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)

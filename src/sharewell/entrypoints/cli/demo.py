@@ -115,9 +115,10 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int 
     settings = settings.model_copy(update={"host": host, "port": port})
     where = f"http://{host}:{port}/"
     if workers == 1:
-        from sharewell.entrypoints.web.app import create_app
+        from sharewell.entrypoints.web.app import create_app, settle_for_serving
 
         application = create_app(settings)  # refuses unsafe settings before anything listens
+        settle_for_serving()
         console.print(f"Sharewell is running at {where} (press Ctrl+C to stop).")
         uvicorn.run(application, host=host, port=port, log_level=settings.log_level.lower())
         return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -105,6 +106,9 @@ def create_app(
     app.state.templates = make_templates()
     errors.install(app)
     security.install(app, settings, clock)
+    # The joined-up record is the hottest route: its router comes first, since a request is
+    # matched against the routes in order (no path here overlaps another router's).
+    app.include_router(people_api)
     app.include_router(pages.router)
     app.include_router(organisations_api)
     app.include_router(hotspot_pages.router)
@@ -113,7 +117,6 @@ def create_app(
     app.include_router(risk_api)
     app.include_router(people_risk_api)
     app.include_router(people_pages.router)
-    app.include_router(people_api)
     app.include_router(sharing_pages.router)
     app.include_router(sharing_api)
     app.include_router(ig_pages.router)
@@ -137,4 +140,26 @@ def create_app(
 def app_from_environment() -> FastAPI:
     """The application for the settings in the environment: what each worker process builds
     when `sharewell serve --workers N` starts several (uvicorn calls this factory in each)."""
-    return create_app(Settings())
+    app = create_app(Settings())
+    settle_for_serving()
+    return app
+
+
+# Young objects collected after this many allocations (Python's default is 700), the older
+# generations after 50 and 100 younger collections (default 10 and 10).
+SERVING_GC_THRESHOLDS = (20_000, 50, 100)
+
+
+def settle_for_serving() -> None:
+    """Call once a serving process has built its application, before it takes requests.
+
+    Everything built so far (the application, the container, the cached agreements, imported
+    modules) lives as long as the process: it is moved out of the garbage collector's sight
+    (`gc.freeze`), and the collector runs less often. Under load the collector's full passes
+    over that heap stopped every request in the process for tens of milliseconds; with this,
+    record reads' p99 fell from about 240 to about 130 ms and their throughput rose by about a
+    sixth (docs/performance.md). Not for tests, which build many applications in one process.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*SERVING_GC_THRESHOLDS)
