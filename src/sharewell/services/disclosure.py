@@ -441,7 +441,6 @@ class DisclosureGate:
             )
             raise NotFound(NOT_FOUND_MESSAGE, field="person")
         names = self._org_names()
-        by_key = {(d.holder, d.category): d for d in decision.decisions}
         local_ids: dict[str, list[str]] = {}
         for r in records:
             local_ids.setdefault(r.org_code, []).append(r.local_id)
@@ -449,9 +448,8 @@ class DisclosureGate:
         withheld: list[WithheldGroup] = []
         limits: list[str] = []
         role = actor.role.value if actor.role else None
-        for holding in sorted(holdings, key=lambda h: (h.org_code, h.category.value)):
-            found = by_key.get((holding.org_code, holding.category))
-            if found is not None and found.permitted:
+        for holding, found in _decided_holdings(holdings, decision):
+            if found.permitted:
                 fields = found.fields if found.fields is not None else self._facts.all_fields()
                 if found.fields is not None:
                     limits.append(explain(found, names, role=role))
@@ -463,7 +461,7 @@ class DisclosureGate:
                         tuple(fields),
                     )
                 )
-            elif found is not None:
+            else:
                 withheld.append(_withheld(holding, found, names, role))
         # Every permitted holder and category in one read (one round trip, not one each).
         chronology = list(self._facts.read_many(asks)) if asks else []
@@ -481,10 +479,10 @@ class DisclosureGate:
                 purpose=purpose.value,
                 subject_id=person_id,
                 outcome="disclosed" if chronology else "identity_only",
-                reasons=tuple(sorted({r.value for d in decision.decisions for r in d.reasons})),
+                reasons=_reasons(decision),
                 refs={
                     **{key: str(n) for key, n in sorted(shown.items())},
-                    **{f"withheld:{w.org_code}/{w.category.value}": str(w.count) for w in withheld},
+                    **_withheld_refs(withheld),
                     **({"granted": ",".join(sorted(f.id for f in shared))} if shared else {}),
                 },
             ),
@@ -769,15 +767,13 @@ class DisclosureGate:
             return None
         names = self._org_names()
         role = actor.role.value if actor.role else None
-        by_key = {(d.holder, d.category): d for d in decision.decisions}
         assessments: list[Assessment] = []
         evidence: list[EvidenceItem] = []
         withheld: list[WithheldGroup] = []
         limits: list[str] = []
         shown: dict[str, str] = {}
-        for holding in sorted(holdings, key=lambda h: (h.org_code, h.category.value)):
-            found = by_key.get((holding.org_code, holding.category))
-            if found is not None and found.permitted:
+        for holding, found in _decided_holdings(holdings, decision):
+            if found.permitted:
                 # The minimum data set: an evidence item's words only where "summary" is shared.
                 summaries = found.fields is None or "summary" in found.fields
                 if not summaries:
@@ -793,7 +789,7 @@ class DisclosureGate:
                 shown[f"risk:{holding.org_code}/{holding.category.value}"] = str(
                     len(rows) + len(items)
                 )
-            elif found is not None:
+            else:
                 withheld.append(_withheld(holding, found, names, role))
         self._append(
             _event(
@@ -803,12 +799,8 @@ class DisclosureGate:
                 purpose=purpose.value,
                 subject_id=person_id,
                 outcome="risk_disclosed" if shown else "risk_none",
-                reasons=tuple(sorted({r.value for d in decision.decisions for r in d.reasons})),
-                refs={
-                    "view": "risk",
-                    **dict(sorted(shown.items())),
-                    **{f"withheld:{w.org_code}/{w.category.value}": str(w.count) for w in withheld},
-                },
+                reasons=_reasons(decision),
+                refs={"view": "risk", **dict(sorted(shown.items())), **_withheld_refs(withheld)},
             )
         )
         return RiskDisclosure(
@@ -1104,6 +1096,28 @@ def _withheld(
         explain(found, names, role=role),
         found.override_available,
     )
+
+
+def _decided_holdings(
+    holdings: Sequence[Holding], decision: AccessDecision
+) -> Iterator[tuple[Holding, Decision]]:
+    """Each holding with the decision made about it, by holder then category (a holding the
+    decision did not cover is left out: nothing is shown of it, and nothing said)."""
+    by_key = {(d.holder, d.category): d for d in decision.decisions}
+    for holding in sorted(holdings, key=lambda h: (h.org_code, h.category.value)):
+        found = by_key.get((holding.org_code, holding.category))
+        if found is not None:
+            yield holding, found
+
+
+def _reasons(decision: AccessDecision) -> tuple[str, ...]:
+    """Every reason the decision gave, once each, for its disclosure entry."""
+    return tuple(sorted({r.value for d in decision.decisions for r in d.reasons}))
+
+
+def _withheld_refs(withheld: Sequence[WithheldGroup]) -> dict[str, str]:
+    """A disclosure entry's count of each holder's withheld category."""
+    return {f"withheld:{w.org_code}/{w.category.value}": str(w.count) for w in withheld}
 
 
 def _event(actor: Actor, kind: AuditKind, at: datetime, **detail: Any) -> AuditEvent:
