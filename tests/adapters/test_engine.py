@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, bindparam, insert, literal_column, select, text
 from sqlalchemy.exc import DBAPIError
 
 from sharewell.adapters.db.engine import (
+    fetch_all,
     make_engine,
     one_read_connection,
     read_connection,
     reads_only,
 )
+from sharewell.adapters.db.governance import _DECISION_INPUTS
+from sharewell.adapters.db.tables_governance import ConsentRecordRow, RelationshipRow
 
 
 def _kill_other_backends(engine: Engine) -> None:
@@ -24,6 +28,9 @@ def _kill_other_backends(engine: Engine) -> None:
                 "WHERE datname = current_database() AND pid <> pg_backend_pid()"
             )
         )
+
+
+_ONE = select(literal_column("1").label("n")).where(bindparam("n") > 0)
 
 
 def _one(engine: Engine) -> int:
@@ -100,3 +107,58 @@ def test_a_shared_read_connection_is_only_for_its_own_pool(engine: Engine, tmp_p
             assert own.engine.pool is other.pool
     finally:
         other.dispose()
+
+
+def test_fetch_all_gives_what_sqlalchemy_gives(engine: Engine) -> None:
+    # The decision's one statement: every column type a record read's prebuilt statements
+    # return (text, integers, booleans, timestamps with a zone, dates, typed NULLs).
+    with engine.begin() as conn:
+        conn.execute(
+            insert(ConsentRecordRow).values(
+                person_id="p1",
+                purpose="direct_care",
+                scope="all",
+                state="given",
+                recorded_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+                valid_until=None,
+            )
+        )
+        conn.execute(
+            insert(RelationshipRow).values(
+                id="r1",
+                person_id="p1",
+                practitioner_id="gp1",
+                kind="care_team",
+                starts_on=date(2026, 1, 1),
+                recorded_by="gp1",
+            )
+        )
+    with read_connection(engine) as conn:
+        fast = fetch_all(conn, _DECISION_INPUTS, {"person_id": "p1"})
+        slow = conn.execute(_DECISION_INPUTS, {"person_id": "p1"}).all()
+    assert [tuple(row) for row in fast] == [tuple(row) for row in slow]
+    assert [row.kind for row in fast] == ["a", "c", "r"]
+    recorded = fast[1][12]  # naive from SQLite, as through SQLAlchemy (the adapters add UTC)
+    assert (recorded if recorded.tzinfo else recorded.replace(tzinfo=UTC)) == datetime(
+        2026, 1, 2, 3, 4, 5, tzinfo=UTC
+    )
+    assert fast[2][14] == date(2026, 1, 1)
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_fetch_all_on_a_lost_connection_fails_as_any_statement_does(database_url: str) -> None:
+    # A driver error goes back through SQLAlchemy: the connection is invalidated, the error
+    # is SQLAlchemy's (a 503 for the gate), and the next checkout gets a working connection.
+    engine = make_engine(database_url, pool_size=1, ping_after_idle_seconds=60)
+    admin = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            assert fetch_all(conn, _ONE, {"n": 1})[0].n == 1
+            _kill_other_backends(admin)
+            with pytest.raises(DBAPIError) as failed:
+                fetch_all(conn, _ONE, {"n": 2})
+            assert failed.value.connection_invalidated
+        assert _one(engine) == 1
+    finally:
+        engine.dispose()
+        admin.dispose()

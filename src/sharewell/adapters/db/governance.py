@@ -26,7 +26,7 @@ from sqlalchemy import (
     update,
 )
 
-from sharewell.adapters.db.engine import read_connection, reads_only
+from sharewell.adapters.db.engine import fetch_all, read_connection, reads_only
 from sharewell.adapters.db.tables_governance import (
     AgreementSignatureRow,
     AgreementTerminationRow,
@@ -560,7 +560,7 @@ class SqlGovernanceTransaction:
         # Everything is read afresh for every decision, in one statement: a termination,
         # withdrawal or ended relationship counts from the very next request. (The agreements
         # index is kept in memory only while the fingerprint of its tables is unchanged.)
-        rows = self._conn.execute(_DECISION_INPUTS, {"person_id": person_id}).all()
+        rows = fetch_all(self._conn, _DECISION_INPUTS, {"person_id": person_id})
         head = rows[0]
         consents = [
             ConsentRecord(

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Engine, String, and_, bindparam, column, func, or_, select, table
 
-from sharewell.adapters.db.engine import read_connection, reads_only
+from sharewell.adapters.db.engine import fetch_all, read_connection, reads_only
 from sharewell.adapters.db.tables import SourceRecordRow
 from sharewell.services.disclosure import IdentityRecord, PersonQuery
 
@@ -108,14 +108,14 @@ class SqlPersonDirectory:
 
     def records_of(self, person_id: str) -> list[IdentityRecord]:
         with read_connection(self._engine) as conn:
-            rows = conn.execute(_RECORDS_OF, {"person_id": person_id}).all()
+            rows = fetch_all(conn, _RECORDS_OF, {"person_id": person_id})
             if not rows:
                 # Only an id with no records can have been merged: a merge moves every record
                 # of the old id to the survivor (domain/identity.py), so the common case is one
                 # statement, and the merge chain is followed only when nothing was found.
                 current = self._current(conn, person_id)
                 if current != person_id:
-                    rows = conn.execute(_RECORDS_OF, {"person_id": current}).all()
+                    rows = fetch_all(conn, _RECORDS_OF, {"person_id": current})
             return [_identity(row) for row in rows]
 
     def records_by_id(self, record_ids: Sequence[int]) -> list[IdentityRecord]:

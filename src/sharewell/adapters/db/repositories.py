@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Engine, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from sharewell.adapters.db.engine import reads_only
+from sharewell.adapters.db.engine import fetch_all, reads_only
 from sharewell.adapters.db.tables import OrganisationRow, PractitionerRow, TrainingRecordRow
 from sharewell.domain.accounts import Credentials
 from sharewell.domain.organisations import Organisation, Practitioner
@@ -126,7 +126,7 @@ class SqlPractitioners:
         # One query, no ORM session, built once (see _practitioner_query): this runs for every
         # signed-in request, so it is kept to one round trip and little Python.
         with self._reads.connect() as conn:
-            rows = conn.execute(query, {"key": key}).all()
+            rows = fetch_all(conn, query, {"key": key})
         if not rows:
             return None
         row = rows[0]

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
-from sharewell.adapters.db.engine import read_connection, reads_only
+from sharewell.adapters.db.engine import fetch_all, read_connection, reads_only
 from sharewell.adapters.db.tables_sharing import ApiTokenRow, ShareRequestRow, SharingGrantRow
 from sharewell.domain.api_tokens import ApiToken, Scope
 from sharewell.domain.sharing import (
@@ -168,9 +168,11 @@ class SqlGrants:
         return [_grant(r) for r in rows]
 
     def for_recipient(self, practitioner_id: str, person_id: str) -> Sequence[SharingGrant]:
-        rows = self._conn.execute(
-            _GRANTS_FOR_RECIPIENT, {"recipient_id": practitioner_id, "person_id": person_id}
-        ).all()
+        rows = fetch_all(
+            self._conn,
+            _GRANTS_FOR_RECIPIENT,
+            {"recipient_id": practitioner_id, "person_id": person_id},
+        )
         return [_grant(r) for r in rows]
 
 
