@@ -127,3 +127,26 @@ def test_read_many_gives_each_ask_only_its_own_fields(engine: Engine) -> None:
     assert dict(views[3].fields) == {"code": "ABS"}
     assert (views[3].org_code, views[3].category) == ("SCH1", DataCategory.EDUCATION)
     assert reader.read_many([]) == []
+
+
+def test_asks_of_one_shape_share_a_statement_and_bind_their_own_values(engine: Engine) -> None:
+    from sharewell.adapters.db.fact_reads import _holdings, _read_many
+    from sharewell.services.disclosure import FactAsk
+
+    _load(engine)
+    reader = SqlFactReader(engine)
+    police = reader.read_many([FactAsk("POL", ("n1",), DataCategory.CRIMINAL_OFFENCE, ("detail",))])
+    school = reader.read_many([FactAsk("SCH1", ("n1",), DataCategory.EDUCATION, ("detail",))])
+    # One statement for the shape (one record, every detail key), each read its own rows.
+    assert _read_many.cache_info().hits >= 1
+    assert [(v.id, dict(v.fields)) for v in police] == [
+        ("f1", {"incident_type": "domestic_abuse", "officer_notes": "private"})
+    ]
+    assert [v.id for v in school] == ["f4"]
+    both = reader.holdings([SourceRef("SCH1", "n1"), SourceRef("POL", "n1")])
+    assert sorted((h.org_code, h.category.value, h.count) for h in both) == [
+        ("POL", "criminal_offence", 1),
+        ("POL", "police_intelligence", 2),
+        ("SCH1", "education", 1),
+    ]
+    assert _holdings(2) is _holdings(2)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -24,7 +25,7 @@ from sqlalchemy import (
     union_all,
 )
 
-from sharewell.adapters.db.engine import read_connection, reads_only
+from sharewell.adapters.db.engine import fetch_all, read_connection, reads_only
 from sharewell.adapters.db.tables import FactRow
 from sharewell.adapters.db.tables_risk import RiskAssessmentRow, RiskEvidenceRow
 from sharewell.domain.risk import Assessment, EvidenceItem, EvidenceKind
@@ -37,14 +38,60 @@ ALL_DETAIL = "detail"
 _KNOWN = frozenset(c.value for c in DataCategory)
 
 
-# Every record read counts what is held: built once with an expanding bound parameter for the
-# (holder, local id) pairs, so SQLAlchemy finds it compiled in its cache.
 _facts = FactRow.__table__
-_HOLDINGS = (
-    select(_facts.c.org_code, _facts.c.category, func.count())
-    .where(tuple_(_facts.c.org_code, _facts.c.local_id).in_(bindparam("refs", expanding=True)))
-    .group_by(_facts.c.org_code, _facts.c.category)
-)
+# Statements built for a record read are kept by shape (how many records, which fields), with
+# every value a named bound parameter: the same statement object comes back for the same shape,
+# so it is compiled once and can run through `fetch_all`. Shapes are few; the cache is bounded.
+_SHAPES = 512
+
+
+@lru_cache(maxsize=_SHAPES)
+def _holdings(count: int) -> Any:
+    """What is held for `count` (holder, local id) pairs: parameters o0, l0, o1, l1, ..."""
+    pairs = [tuple_(bindparam(f"o{n}"), bindparam(f"l{n}")) for n in range(count)]
+    return (
+        select(_facts.c.org_code, _facts.c.category, func.count().label("n"))
+        .where(tuple_(_facts.c.org_code, _facts.c.local_id).in_(pairs))
+        .group_by(_facts.c.org_code, _facts.c.category)
+    )
+
+
+@lru_cache(maxsize=_SHAPES)
+def _read_many(names: tuple[str, ...], shape: tuple[tuple[int, tuple[str, ...]], ...]) -> Any:
+    """The UNION ALL for asks of this shape: per ask, how many local ids and which fields.
+
+    Columns: id, part, rank, then one per name in `names`, labelled c0, c1, ... so a detail
+    key can never clash with a column's name (NULL where that ask may not have it).
+    Parameters: o<part> (holder), k<part> (category), l<part>_<n> (local ids)."""
+    branches = []
+    for part, (count, fields) in enumerate(shape):
+        allowed = set(fields)
+        columns: list[Any] = [
+            FactRow.id.label("id"),
+            literal_column(str(part), Integer).label("part"),
+            func.row_number().over(order_by=FactRow.occurred_at.desc()).label("rank"),
+        ]
+        for n, name in enumerate(names):
+            if name not in allowed:
+                kind = _COLUMNS[name].type if name in _COLUMNS else None
+                if name == ALL_DETAIL:
+                    kind = FactRow.detail.type
+                columns.append(cast(null(), kind or String).label(f"c{n}"))
+            elif name in _COLUMNS:
+                columns.append(_COLUMNS[name].label(f"c{n}"))
+            elif name == ALL_DETAIL:
+                columns.append(FactRow.detail.label(f"c{n}"))
+            else:
+                columns.append(FactRow.detail[name].as_string().label(f"c{n}"))
+        branches.append(
+            select(*columns).where(
+                FactRow.org_code == bindparam(f"o{part}"),
+                FactRow.local_id.in_([bindparam(f"l{part}_{n}") for n in range(count)]),
+                FactRow.category == bindparam(f"k{part}"),
+            )
+        )
+    # Ordered by the branches' own labels (no subquery to build on every read).
+    return union_all(*branches).order_by(literal_column("part"), literal_column("rank"))
 
 
 def _utc(value: Any) -> Any:
@@ -61,9 +108,12 @@ class SqlFactReader:
     def holdings(self, records: Sequence[SourceRef]) -> list[Holding]:
         if not records:
             return []
-        refs = [(r.org_code, r.local_id) for r in records]
+        params: dict[str, str] = {}
+        for n, r in enumerate(records):
+            params[f"o{n}"] = r.org_code
+            params[f"l{n}"] = r.local_id
         with read_connection(self._engine) as conn:
-            rows = conn.execute(_HOLDINGS, {"refs": refs}).all()
+            rows = fetch_all(conn, _holdings(len(records)), params)
         return [
             Holding(org, DataCategory(category), int(count))
             for org, category, count in rows
@@ -145,55 +195,37 @@ class SqlFactReader:
         newest first) keep each ask's facts together and in order."""
         if not asks:
             return []
-        wanted = [list(dict.fromkeys(ask.fields)) for ask in asks]
-        names = list(dict.fromkeys(name for fields in wanted for name in fields))
-        # Output labels: c0, c1, ... so a detail key can never clash with a column's name.
-        label = {name: f"c{n}" for n, name in enumerate(names)}
-        branches = []
-        for part, (ask, fields) in enumerate(zip(asks, wanted, strict=True)):
-            allowed = set(fields)
-            columns: list[Any] = [
-                FactRow.id.label("id"),
-                literal(part, Integer).label("part"),
-                func.row_number().over(order_by=FactRow.occurred_at.desc()).label("rank"),
-            ]
-            for name in names:
-                if name not in allowed:
-                    kind = _COLUMNS[name].type if name in _COLUMNS else None
-                    if name == ALL_DETAIL:
-                        kind = FactRow.detail.type
-                    columns.append(cast(null(), kind or String).label(label[name]))
-                elif name in _COLUMNS:
-                    columns.append(_COLUMNS[name].label(label[name]))
-                elif name == ALL_DETAIL:
-                    columns.append(FactRow.detail.label(label[name]))
-                else:
-                    columns.append(FactRow.detail[name].as_string().label(label[name]))
-            branches.append(
-                select(*columns).where(
-                    FactRow.org_code == ask.org_code,
-                    FactRow.local_id.in_(list(ask.local_ids)),
-                    FactRow.category == ask.category.value,
-                )
-            )
-        # Ordered by the branches' own labels (no subquery to build on every read).
-        ordered = union_all(*branches).order_by(literal_column("part"), literal_column("rank"))
+        wanted = [tuple(dict.fromkeys(ask.fields)) for ask in asks]
+        names = tuple(dict.fromkeys(name for fields in wanted for name in fields))
+        shape = tuple(
+            (len(ask.local_ids), fields) for ask, fields in zip(asks, wanted, strict=True)
+        )
+        statement = _read_many(names, shape)
+        # Each name's column in a row: after id, part and rank.
+        column = {name: 3 + n for n, name in enumerate(names)}
+        params: dict[str, str] = {}
+        for part, ask in enumerate(asks):
+            params[f"o{part}"] = ask.org_code
+            params[f"k{part}"] = ask.category.value
+            for n, local_id in enumerate(ask.local_ids):
+                params[f"l{part}_{n}"] = local_id
         with read_connection(self._engine) as conn:
-            rows = conn.execute(ordered).mappings().all()
+            rows = fetch_all(conn, statement, params)
         views = []
         for row in rows:
-            ask = asks[row["part"]]
+            part = row[1]
+            ask = asks[part]
             shown: dict[str, str] = {}
             occurred = None
-            for name in wanted[row["part"]]:
-                value = row[label[name]]
+            for name in wanted[part]:
+                value = row[column[name]]
                 if name == "occurred_at":
                     occurred = value if value.tzinfo else value.replace(tzinfo=UTC)
                 elif name == ALL_DETAIL:
                     shown.update({str(k): str(v) for k, v in (value or {}).items()})
                 elif value is not None:
                     shown[name] = str(value)
-            views.append(FactView(str(row["id"]), ask.org_code, ask.category, occurred, shown))
+            views.append(FactView(str(row[0]), ask.org_code, ask.category, occurred, shown))
         return views
 
     # --- risk assessments and evidence (issue 7) ------------------------------------------------
