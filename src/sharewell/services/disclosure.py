@@ -430,14 +430,7 @@ class DisclosureGate:
             decided, pending[:] = tuple(pending), []
             self._append(
                 *decided,
-                _event(
-                    actor,
-                    AuditKind.DISCLOSURE,
-                    at,
-                    purpose=purpose.value,
-                    subject_id=person_id,
-                    outcome="not_found",
-                ),
+                _disclosure(actor, at, purpose, person_id, outcome="not_found"),
             )
             raise NotFound(NOT_FOUND_MESSAGE, field="person")
         names = self._org_names()
@@ -472,12 +465,11 @@ class DisclosureGate:
         decided, pending[:] = tuple(pending), []
         self._append(
             *decided,
-            _event(
+            _disclosure(
                 actor,
-                AuditKind.DISCLOSURE,
                 at,
-                purpose=purpose.value,
-                subject_id=person_id,
+                purpose,
+                person_id,
                 outcome="disclosed" if chronology else "identity_only",
                 reasons=_reasons(decision),
                 refs={
@@ -582,12 +574,11 @@ class DisclosureGate:
             )
             self._append_with(
                 pending,
-                _event(
+                _disclosure(
                     actor,
-                    AuditKind.DISCLOSURE,
                     at,
-                    purpose=purpose.value,
-                    subject_id=person_id,
+                    purpose,
+                    person_id,
                     outcome="identity" if seen else "not_found",
                     refs={"demographics": ",".join(sorted({r.org_code for r in seen}))},
                 ),
@@ -693,12 +684,11 @@ class DisclosureGate:
                 )
         views.sort(key=lambda f: (f.occurred_at is None, f.occurred_at), reverse=True)
         self._append(
-            _event(
+            _disclosure(
                 actor,
-                AuditKind.DISCLOSURE,
                 at,
-                purpose=purpose.value,
-                subject_id=person_id,
+                purpose,
+                person_id,
                 outcome="permit",
                 reasons=("OWN_RECORD",),
                 refs={"holder": actor.org, "items": str(len(views))},
@@ -716,12 +706,11 @@ class DisclosureGate:
             return []
         views.sort(key=lambda f: (f.occurred_at is None, f.occurred_at))
         self._append(
-            _event(
+            _disclosure(
                 actor,
-                AuditKind.DISCLOSURE,
                 at,
-                purpose=grant.purpose.value,
-                subject_id=grant.person_id,
+                grant.purpose,
+                grant.person_id,
                 outcome="permit",
                 reasons=("SHARING_GRANT",),
                 refs={
@@ -754,14 +743,8 @@ class DisclosureGate:
         identities = _identity_of(records, decision)
         if not identities:
             self._append(
-                _event(
-                    actor,
-                    AuditKind.DISCLOSURE,
-                    at,
-                    purpose=purpose.value,
-                    subject_id=person_id,
-                    outcome="not_found",
-                    refs={"view": "risk"},
+                _disclosure(
+                    actor, at, purpose, person_id, outcome="not_found", refs={"view": "risk"}
                 )
             )
             return None
@@ -792,12 +775,11 @@ class DisclosureGate:
             else:
                 withheld.append(_withheld(holding, found, names, role))
         self._append(
-            _event(
+            _disclosure(
                 actor,
-                AuditKind.DISCLOSURE,
                 at,
-                purpose=purpose.value,
-                subject_id=person_id,
+                purpose,
+                person_id,
                 outcome="risk_disclosed" if shown else "risk_none",
                 reasons=_reasons(decision),
                 refs={"view": "risk", **dict(sorted(shown.items())), **_withheld_refs(withheld)},
@@ -1031,12 +1013,11 @@ class DisclosureGate:
         permitted = bool(found is not None and found.permitted and shown)
         reasons = tuple(r.value for r in found.reasons) if found is not None else ()
         self._append(
-            _event(
+            _disclosure(
                 actor,
-                AuditKind.DISCLOSURE,
                 at,
-                purpose=purpose.value,
-                subject_id=person_id,
+                purpose,
+                person_id,
                 outcome="alert_disclosed" if permitted else "alert_withheld",
                 reasons=reasons,
                 agreement=found.agreement if found is not None else None,
@@ -1118,6 +1099,21 @@ def _reasons(decision: AccessDecision) -> tuple[str, ...]:
 def _withheld_refs(withheld: Sequence[WithheldGroup]) -> dict[str, str]:
     """A disclosure entry's count of each holder's withheld category."""
     return {f"withheld:{w.org_code}/{w.category.value}": str(w.count) for w in withheld}
+
+
+def _disclosure(
+    actor: Actor, at: datetime, purpose: Purpose, subject_id: str, outcome: str, **detail: Any
+) -> AuditEvent:
+    """The disclosure entry for what `actor` was shown (or not) about `subject_id`."""
+    return _event(
+        actor,
+        AuditKind.DISCLOSURE,
+        at,
+        purpose=purpose.value,
+        subject_id=subject_id,
+        outcome=outcome,
+        **detail,
+    )
 
 
 def _event(actor: Actor, kind: AuditKind, at: datetime, **detail: Any) -> AuditEvent:
