@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, bindparam, insert, literal_column, select, text
+from sqlalchemy import Engine, bindparam, column, insert, literal_column, select, table, text
 from sqlalchemy.exc import DBAPIError
 
 from sharewell.adapters.db.engine import (
@@ -162,3 +162,15 @@ def test_fetch_all_on_a_lost_connection_fails_as_any_statement_does(database_url
     finally:
         engine.dispose()
         admin.dispose()
+
+
+def test_fetch_all_reports_the_real_error_inside_a_transaction_too(engine: Engine) -> None:
+    missing = select(table("no_such_table", column("n"))).where(bindparam("n") > 0)
+    with read_connection(engine) as conn, pytest.raises(DBAPIError) as failed:
+        fetch_all(conn, missing, {"n": 1})
+    assert "no_such_table" in str(failed.value)
+    with engine.begin() as conn:
+        assert fetch_all(conn, _ONE, {"n": 1})[0].n == 1
+        with pytest.raises(DBAPIError) as failed:
+            fetch_all(conn, missing, {"n": 1})
+        assert "no_such_table" in str(failed.value)

@@ -172,9 +172,15 @@ def fetch_all(conn: Connection, statement: Executable, params: Mapping[str, Any]
     execution path around the driver is about half of a small statement's CPU time, and a
     record read runs several such statements. Any driver error sends the statement through
     SQLAlchemy again on the same connection, so a lost connection is handled (invalidated,
-    and reported) exactly as for any other statement. Elsewhere, plain `conn.execute`.
+    and reported) exactly as for any other statement. Only on a `reads_only` (autocommit)
+    connection; in a transaction, and on SQLite, plain `conn.execute`.
     """
     if conn.dialect.name != "postgresql":
+        return conn.execute(statement, params).all()
+    driver = conn.connection.driver_connection
+    if driver is None or not driver.autocommit:
+        # Inside a transaction a failed statement would leave it aborted, and running it
+        # again through SQLAlchemy would then report that instead of the real error.
         return conn.execute(statement, params).all()
     import psycopg
     from psycopg.rows import namedtuple_row
@@ -186,8 +192,6 @@ def fetch_all(conn: Connection, statement: Executable, params: Mapping[str, Any]
         compiled = (statement, built.string, defaults)
         _COMPILED[id(statement)] = compiled
     try:
-        driver = conn.connection.driver_connection
-        assert driver is not None
         with driver.cursor(row_factory=namedtuple_row) as cursor:
             cursor.execute(compiled[1], {**compiled[2], **params})
             rows: list[Any] = cursor.fetchall()
