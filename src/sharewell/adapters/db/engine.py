@@ -6,11 +6,14 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
 
+import psycopg
+from psycopg.rows import namedtuple_row
 from sqlalchemy import Connection, Engine, Executable, create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import ArgumentError, DisconnectionError, OperationalError
 from sqlalchemy.sql import ClauseElement
 
@@ -160,13 +163,17 @@ def check_reachable(engine: Engine) -> None:
         raise StorageUnavailable(f"Cannot reach the database at {where}: {first}") from None
 
 
-# Prebuilt statements compiled for PostgreSQL: id(statement) -> (statement, SQL, bound defaults).
-_COMPILED: dict[int, tuple[Executable, str, dict[str, Any]]] = {}
+@lru_cache(maxsize=2048)
+def _compiled(statement: Executable, dialect: Dialect) -> tuple[str, dict[str, Any]]:
+    """A prebuilt statement's SQL for `dialect` and the values bound in it (a LIMIT, say).
+    Bounded: statements cached by shape elsewhere may be dropped there and built again."""
+    built = cast(ClauseElement, statement).compile(dialect=dialect)
+    return built.string, {name: value for name, value in built.params.items() if value is not None}
 
 
 def fetch_all(conn: Connection, statement: Executable, params: Mapping[str, Any]) -> Sequence[Any]:
-    """Every row of a statement built once at import (module constant, named bound parameters,
-    none expanding), with each column reachable by name and by position.
+    """Every row of a statement built once (a module constant, or one cached by shape) with
+    named bound parameters, none expanding; each column reachable by name and by position.
 
     On PostgreSQL its compiled text runs on the psycopg connection itself: SQLAlchemy's
     execution path around the driver is about half of a small statement's CPU time, and a
@@ -182,18 +189,10 @@ def fetch_all(conn: Connection, statement: Executable, params: Mapping[str, Any]
         # Inside a transaction a failed statement would leave it aborted, and running it
         # again through SQLAlchemy would then report that instead of the real error.
         return conn.execute(statement, params).all()
-    import psycopg
-    from psycopg.rows import namedtuple_row
-
-    compiled = _COMPILED.get(id(statement))
-    if compiled is None or compiled[0] is not statement:
-        built = cast(ClauseElement, statement).compile(dialect=conn.dialect)
-        defaults = {name: value for name, value in built.params.items() if value is not None}
-        compiled = (statement, built.string, defaults)
-        _COMPILED[id(statement)] = compiled
+    sql, bound = _compiled(statement, conn.dialect)
     try:
         with driver.cursor(row_factory=namedtuple_row) as cursor:
-            cursor.execute(compiled[1], {**compiled[2], **params})
+            cursor.execute(sql, {**bound, **params})
             rows: list[Any] = cursor.fetchall()
             return rows
     except psycopg.Error:

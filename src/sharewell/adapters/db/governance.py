@@ -63,9 +63,10 @@ def _utc_or_none(value: datetime | None) -> datetime | None:
     return None if value is None else _utc(value)
 
 
-# The statements every access decision runs, built once at import with bound parameters and
-# Core columns: SQLAlchemy then finds each compiled statement in its cache without building or
-# hashing the query again (a measurable share of a record read's CPU time; docs/performance.md).
+# The governance reads, built once at import with bound parameters and Core columns: SQLAlchemy
+# then finds each compiled statement in its cache without building or hashing the query again
+# (a measurable share of a record read's CPU time; docs/performance.md). An access decision
+# reads what all four read in one statement, _DECISION_INPUTS below.
 _AGREEMENTS_FINGERPRINT = select(
     select(func.count()).select_from(AgreementVersionRow.__table__).scalar_subquery(),
     select(func.count()).select_from(AgreementSignatureRow.__table__).scalar_subquery(),
