@@ -45,6 +45,16 @@ def partnership(settings: Settings) -> Iterator[tuple[Container, AlertScenario]]
     container.close()
 
 
+def _settled(container: Container, alert_id: str, seconds: float = 60) -> AlertStatus:
+    """The alert's status once it is no longer pending (or when `seconds` have passed)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        status = container.alerts.get_alert(alert_id).status
+        if status is not AlertStatus.PENDING or time.monotonic() >= deadline:
+            return status
+        time.sleep(0.1)
+
+
 def _ae(container: Container, child: str, at: datetime) -> alerts.RaisedEvent:
     return alerts.report_event(
         container.alerts,
@@ -219,12 +229,7 @@ def test_the_web_server_dispatches_alerts_while_it_runs(
     app = create_app(container.settings, container=container)
     with TestClient(app):
         # The server (leading the dispatch: no other process here) runs the dispatcher as well.
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            status = container.alerts.get_alert(raised.alerts[0].id).status
-            if status is not AlertStatus.PENDING:
-                break
-            time.sleep(0.1)
+        status = _settled(container, raised.alerts[0].id)
         assert status is AlertStatus.DELIVERED
     assert not any(t.name == "sharewell-alert-dispatcher" for t in threading.enumerate())
 
@@ -248,12 +253,7 @@ def test_a_server_process_that_does_not_lead_stands_by_and_takes_over(
             # Another process leads (and here sends nothing): this one must not send either.
             assert container.alerts.get_alert(raised.alerts[0].id).status is AlertStatus.PENDING
             other_process.release()
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                status = container.alerts.get_alert(raised.alerts[0].id).status
-                if status is not AlertStatus.PENDING:
-                    break
-                time.sleep(0.1)
+            status = _settled(container, raised.alerts[0].id)
             assert status is AlertStatus.DELIVERED
     finally:
         other_process.release()
