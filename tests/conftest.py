@@ -133,6 +133,19 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
+def postgres_engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """A migrated, empty PostgreSQL database, for what only PostgreSQL does."""
+    _require_postgres()
+    url = _create_postgres_database(template=request.getfixturevalue("_postgres_template"))
+    engine = make_engine(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        _drop_postgres_database(url)
+
+
+@pytest.fixture
 def settings(database_url: str) -> Settings:
     """Demo-mode settings pointing at the test database."""
     return Settings(database_url=database_url, demo_mode=True)

@@ -14,6 +14,7 @@ from sharewell.adapters.crypto.signing import load_signer
 from sharewell.adapters.db.alerts import SqlAlerts
 from sharewell.adapters.db.area_reads import SqlAreaReads
 from sharewell.adapters.db.audit_log import SqlAuditLog, SqlAuditReader
+from sharewell.adapters.db.changes import PRACTITIONERS_CHANNEL, ChangeListener
 from sharewell.adapters.db.engine import check_reachable, make_engine, one_read_connection
 from sharewell.adapters.db.fact_reads import SqlFactReader
 from sharewell.adapters.db.governance import SqlGovernance
@@ -90,6 +91,7 @@ class Container:
     def close(self) -> None:
         # The sequencer first: it commits what is queued and signs a last tree head.
         self.audit.close()
+        self.practitioners.close()
         self.engine.dispose()
 
 
@@ -98,7 +100,13 @@ def build(settings: Settings, *, check: bool = True) -> Container:
     engine = make_engine(settings.database_url, pool_size=settings.database_pool_size)
     if check:
         check_reachable(engine)
-    practitioners = SqlPractitioners(engine)
+    # On PostgreSQL the session check's practitioner is kept until the database says it changed.
+    practitioners = SqlPractitioners(
+        engine,
+        changes=ChangeListener(engine, PRACTITIONERS_CHANNEL)
+        if engine.dialect.name == "postgresql"
+        else None,
+    )
     organisations = SqlOrganisations(engine)
     governance = SqlGovernance(engine)
     sharing_store = SqlSharing(engine)

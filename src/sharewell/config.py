@@ -48,6 +48,17 @@ class Settings(BaseSettings):
         ge=1,
         description="Database connections each process keeps open for reuse (PostgreSQL)",
     )
+    concurrent_requests: int = Field(
+        default=4,
+        ge=1,
+        description="Requests each server process works on at once; the rest wait their turn, "
+        "first come first served (see docs/decisions/0018-admission-and-practitioner-cache.md)",
+    )
+    request_queue_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="How long a request may wait for its turn before a 503 'busy' answer",
+    )
     audit_signing_key: SecretStr | None = Field(
         default=None,
         description="Ed25519 private key that signs audit tree heads (PEM, or base64 of 32 bytes)",

@@ -48,6 +48,18 @@ class Clock:
         self.now += timedelta(**delta)
 
 
+def refused_soon(ask: Callable[[], Any], seconds: float = 5) -> Any:
+    """The first answer of `ask()` that turns the practitioner away (a redirect or a 401),
+    asking again while it does not: on PostgreSQL a change to a practitioner reaches the server
+    a moment after its commit (adapters/db/changes.py). The last answer if none did."""
+    deadline = time.monotonic() + seconds
+    while True:
+        answer = ask()
+        if answer.status_code in (303, 401) or time.monotonic() > deadline:
+            return answer
+        time.sleep(0.01)
+
+
 def seed(container: Container) -> None:
     """Two organisations, a designated safeguarding lead and an inactive officer."""
     upgrade(container.engine)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,6 +15,7 @@ from sharewell.bootstrap import build
 from sharewell.config import Settings
 from sharewell.domain.errors import ConfigurationError
 from sharewell.entrypoints.web.app import create_app
+from sharewell.entrypoints.web.security import Admission, Gatekeeper
 from tests.entrypoints.conftest import DSL_EMAIL, PASSWORD, Web, seed
 
 
@@ -182,3 +185,87 @@ def test_starts_without_assets_and_warns_once(
 def test_health_check_and_start_page_answer_head_requests(web: Web) -> None:
     assert web.client.head("/healthz").status_code == 200
     assert web.client.head("/").status_code == 200
+
+
+def test_admission_lets_in_at_most_the_limit_in_order_of_arrival() -> None:
+    admitted: list[int] = []
+    at_work = 0
+    most = 0
+
+    async def request(n: int, admission: Admission) -> None:
+        nonlocal at_work, most
+        assert await admission.enter(5)
+        admitted.append(n)
+        at_work += 1
+        most = max(most, at_work)
+        await asyncio.sleep(0.01)
+        at_work -= 1
+        admission.leave()
+
+    async def main() -> None:
+        admission = Admission(2)
+        tasks = []
+        for n in range(8):
+            tasks.append(asyncio.create_task(request(n, admission)))
+            await asyncio.sleep(0)  # arrive one after another
+        await asyncio.gather(*tasks)
+        # Every slot came back.
+        assert [await admission.enter(0.01), await admission.enter(0.01)] == [True, True]
+        assert await admission.enter(0.01) is False
+
+    asyncio.run(main())
+    assert most == 2
+    assert admitted == list(range(8))
+
+
+def test_admission_gives_up_after_the_wait_and_loses_no_slot() -> None:
+    async def main() -> None:
+        admission = Admission(1)
+        assert await admission.enter(1)
+        assert await admission.enter(0.02) is False  # timed out in the queue
+        assert admission.waiting == 0
+        late = asyncio.create_task(admission.enter(5))
+        await asyncio.sleep(0.01)
+        late.cancel()  # a client that went away while waiting
+        with pytest.raises(asyncio.CancelledError):
+            await late
+        assert admission.waiting == 0
+        admission.leave()
+        assert await admission.enter(0.01)  # the slot was not lost to either
+
+    asyncio.run(main())
+
+
+def _gatekeeper(app: Any) -> Gatekeeper:
+    layer = app.middleware_stack
+    while not isinstance(layer, Gatekeeper):
+        layer = layer.app
+    return layer
+
+
+@pytest.mark.parametrize("path", ["/api/v1/purpose", "/organisations"])
+def test_a_request_that_gets_no_turn_in_time_is_answered_busy(
+    web_settings: Settings, path: str
+) -> None:
+    settings = web_settings.model_copy(
+        update={"concurrent_requests": 1, "request_queue_seconds": 0.05}
+    )
+    container = build(settings)
+    seed(container)
+    app = create_app(settings, container=container)
+    with TestClient(app) as client:
+        assert client.get("/healthz").status_code == 200
+        gatekeeper = _gatekeeper(app)
+        # Something else holds the only turn (on the client's event loop, as a request would).
+        assert client.portal.call(gatekeeper.admission.enter, 1)
+        busy = client.get(path, follow_redirects=False)
+        client.portal.call(gatekeeper.admission.leave)
+        assert client.get("/healthz").status_code == 200
+    container.close()
+    assert busy.status_code == 503
+    assert busy.headers["retry-after"] == "60"
+    assert "default-src" in busy.headers["content-security-policy"]
+    if path.startswith("/api/"):
+        assert busy.json()["error"]["code"] == "BUSY"
+    else:
+        assert "Sharewell is very busy" in busy.text

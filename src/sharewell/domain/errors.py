@@ -71,6 +71,13 @@ class StorageUnavailable(SharewellError):
     http_status = 503
 
 
+class ServiceBusy(SharewellError):
+    """The server had no room for the request within the time it may wait for its turn."""
+
+    code = "BUSY"
+    http_status = 503
+
+
 class ConfigurationError(SharewellError):
     """The settings are unsafe or incomplete (for example a default secret outside demo mode)."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -10,6 +11,7 @@ from typing import Any
 from sqlalchemy import Engine, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from sharewell.adapters.db.changes import EVERYTHING, ChangeListener
 from sharewell.adapters.db.engine import fetch_all, reads_only
 from sharewell.adapters.db.tables import OrganisationRow, PractitionerRow, TrainingRecordRow
 from sharewell.domain.accounts import Credentials
@@ -93,11 +95,40 @@ _BY_EMAIL = _practitioner_query(PractitionerRow.__table__.c.email)
 
 
 class SqlPractitioners:
-    """Practitioner accounts in the relational store."""
+    """Practitioner accounts in the relational store.
 
-    def __init__(self, engine: Engine) -> None:
+    `get` runs for every signed-in request (the session check). Given `changes` (PostgreSQL),
+    what it read is kept until the database says that practitioner changed, and used only
+    while the listener is known to be listening (see adapters/db/changes.py); otherwise every
+    `get` reads afresh.
+    """
+
+    def __init__(
+        self, engine: Engine, *, changes: ChangeListener | None = None, keep_at_most: int = 20_000
+    ) -> None:
         self._engine = engine
         self._reads = reads_only(engine)
+        self._changes = changes
+        self._keep_at_most = keep_at_most
+        self._kept: dict[str, Practitioner] = {}
+        # Moves on with every change heard, so a read that raced a change is not kept.
+        self._generation = 0
+        self._kept_lock = threading.Lock()
+        if changes is not None:
+            changes.subscribe(self._forget)
+
+    def close(self) -> None:
+        """Stop listening for changes (if listening)."""
+        if self._changes is not None:
+            self._changes.close()
+
+    def _forget(self, practitioner_id: str) -> None:
+        with self._kept_lock:
+            self._generation += 1
+            if practitioner_id == EVERYTHING:
+                self._kept.clear()
+            else:
+                self._kept.pop(practitioner_id, None)
 
     def add(self, practitioner: Practitioner, *, password_hash: str | None) -> None:
         with self._engine.begin() as conn:
@@ -147,8 +178,28 @@ class SqlPractitioners:
         found = self._row(query, key)
         return found[1] if found else None
 
+    def kept(self, practitioner_id: str) -> Practitioner | None:
+        """The practitioner as kept, if kept and still to be relied on; never reads the
+        database (so an event loop may call it without handing it to a thread)."""
+        changes = self._changes
+        if changes is None or not changes.trusted():
+            return None
+        return self._kept.get(practitioner_id)
+
     def get(self, practitioner_id: str) -> Practitioner | None:
-        return self._load(_BY_ID, practitioner_id)
+        changes = self._changes
+        if changes is None or not changes.trusted():
+            return self._load(_BY_ID, practitioner_id)
+        kept = self._kept.get(practitioner_id)
+        if kept is not None:
+            return kept
+        generation = self._generation
+        found = self._load(_BY_ID, practitioner_id)
+        if found is not None:
+            with self._kept_lock:
+                if generation == self._generation and len(self._kept) < self._keep_at_most:
+                    self._kept[practitioner_id] = found
+        return found
 
     def by_email(self, email: str) -> Practitioner | None:
         return self._load(_BY_EMAIL, email.strip().lower())

@@ -54,7 +54,8 @@ class ErrorBody(BaseModel):
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     status: {"model": ErrorBody, "description": CODES_BY_STATUS[status]}
     # 403: any call can be refused (CSRF on a session, a token without the scope, a role);
-    # 503: storage or the audit log unavailable, so nothing is disclosed (fail closed).
+    # 503: storage or the audit log unavailable, so nothing is disclosed (fail closed), or
+    # BUSY: no turn within the time a request may wait (ADR 0018).
     for status in (401, 403, 404, 422, 503)
 }
 

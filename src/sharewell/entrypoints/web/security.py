@@ -6,8 +6,10 @@ prefix. Everything else needs a signed-in, active practitioner.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import time
+from collections import deque
 from collections.abc import Callable
 from datetime import datetime
 
@@ -22,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sharewell.bootstrap import Container
 from sharewell.config import Settings
-from sharewell.domain.errors import CsrfFailed, NotAuthenticated
+from sharewell.domain.errors import CsrfFailed, NotAuthenticated, ServiceBusy
 from sharewell.entrypoints.api import errors as api_errors
 from sharewell.entrypoints.web.errors import crash_response, database_error, error_page, is_api
 from sharewell.entrypoints.web.portal_security import CitizenGate, is_portal
@@ -133,6 +135,56 @@ class _Exchange:
         await self._send(message)
 
 
+class Admission:
+    """At most `limit` requests of this process at work at once; the others wait for their
+    turn in the order they arrived (docs/decisions/0018-admission-and-practitioner-cache.md).
+
+    With every waiting request let in at once, they would all share the processor (and
+    Python's one interpreter lock) in no particular order, and a few would take far longer than
+    the rest. In turn, each waits about as long as the others. A slot passes straight from the
+    request leaving it to the next in line, so a late arrival cannot jump the queue."""
+
+    def __init__(self, limit: int) -> None:
+        self._free = limit
+        self._queue: deque[asyncio.Future[None]] = deque()
+
+    @property
+    def waiting(self) -> int:
+        return sum(1 for waiter in self._queue if not waiter.done())
+
+    async def enter(self, timeout: float) -> bool:
+        """Take a slot, waiting at most `timeout` seconds for one; whether one was taken.
+        Every True must be followed by one `leave()`."""
+        if self._free > 0 and not self._queue:
+            self._free -= 1
+            return True
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue.append(waiter)
+        try:
+            async with asyncio.timeout(timeout):
+                await waiter
+        except BaseException as exc:
+            if waiter.done() and not waiter.cancelled():
+                # Handed a slot in the same moment as the timeout or cancellation: pass it on.
+                self.leave()
+            else:
+                waiter.cancel()
+                self._queue.remove(waiter)
+            if isinstance(exc, TimeoutError):
+                return False
+            raise
+        return True
+
+    def leave(self) -> None:
+        """Give a slot back: to the next request waiting, else to the free ones."""
+        while self._queue:
+            waiter = self._queue.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self._free += 1
+
+
 class Gatekeeper:
     """Loads the session, turns away the signed-out and forged forms, saves the session.
 
@@ -147,6 +199,7 @@ class Gatekeeper:
         self._cookie = cookie_name(settings.https)
         self._idle_seconds = settings.session_minutes * 60
         self._citizens = CitizenGate(settings, clock)
+        self.admission = Admission(settings.concurrent_requests)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -159,12 +212,18 @@ class Gatekeeper:
         try:
             if exchange.static:
                 await self._app(scope, body.for_app, exchange.send)
+            elif not await self.admission.enter(self.settings.request_queue_seconds):
+                log.warning("request.busy", method=request.method, path=request.url.path)
+                await _busy(request)(scope, body.for_app, exchange.send)
             else:
-                refusal = await self._guarded(request, exchange)
-                if refusal is not None:
-                    await refusal(scope, body.for_app, exchange.send)
-                else:
-                    await self._app(scope, body.for_app, exchange.send)
+                try:
+                    refusal = await self._guarded(request, exchange)
+                    if refusal is not None:
+                        await refusal(scope, body.for_app, exchange.send)
+                    else:
+                        await self._app(scope, body.for_app, exchange.send)
+                finally:
+                    self.admission.leave()
         except Exception as exc:
             lost = isinstance(exc, DBAPIError) and exc.connection_invalidated
             if exchange.response_started:
@@ -209,9 +268,10 @@ class Gatekeeper:
             # An API token replaces the session: no cookie, so no CSRF to check either.
             return await self._bearer(request, authorization[7:].strip())
         if session.practitioner_id is not None:
-            practitioner = await run_in_threadpool(
-                container.practitioners.get, session.practitioner_id
-            )
+            # Kept in this process until the database says it changed (PostgreSQL), else read.
+            practitioner = container.practitioners.kept(
+                session.practitioner_id
+            ) or await run_in_threadpool(container.practitioners.get, session.practitioner_id)
             if practitioner is None or not practitioner.active:
                 session.clear()
             else:
@@ -298,6 +358,18 @@ class Gatekeeper:
             max_age=self._idle_seconds,
             secure=self.settings.https,
         )
+
+
+def _busy(request: Request) -> Response:
+    """503: no turn came within `request_queue_seconds`; nothing was read or changed."""
+    busy = ServiceBusy("Sharewell is very busy at the moment. Try again in a minute.")
+    answer = (
+        api_errors.for_error(busy)
+        if is_api(request)
+        else error_page(request, 503, title="Sharewell is very busy", message=busy.message)
+    )
+    answer.headers["Retry-After"] = "60"
+    return answer
 
 
 def install(app: FastAPI, settings: Settings, clock: Callable[[], datetime]) -> None:
