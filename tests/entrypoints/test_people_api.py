@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -144,16 +145,28 @@ def test_record_reads_stop_at_once_on_deactivation_and_sign_out(api) -> None:  #
     assert client.get(f"/api/v1/people/{scenario.patient}", headers=purpose).status_code == 401
 
 
-def test_record_responses_carry_the_security_headers_and_a_fresh_session_cookie(api) -> None:  # type: ignore[no-untyped-def]
-    client, _, scenario = api
-    sign_in(client, GP_EMAIL)
-    answer = client.get(
-        f"/api/v1/people/{scenario.patient}", headers={"x-sharewell-purpose": "direct_care"}
-    )
-    assert answer.status_code == 200
+def test_record_responses_carry_the_security_headers_and_the_session_cookie_once_a_minute(
+    settings: Settings,
+) -> None:
+    container, scenario = demo_partnership(settings)
+    now = [NOW]
+    read = f"/api/v1/people/{scenario.patient}"
+    purpose = {"x-sharewell-purpose": "direct_care"}
+    with TestClient(create_app(settings, container=container, clock=lambda: now[0])) as client:
+        sign_in(client, GP_EMAIL)
+        answer = client.get(read, headers=purpose)
+        now[0] += timedelta(seconds=61)
+        later = client.get(read, headers=purpose)
+        again = client.get(read, headers=purpose)
+    container.close()
+    assert answer.status_code == later.status_code == again.status_code == 200
     assert answer.headers["x-frame-options"] == "DENY"
     assert answer.headers["cache-control"] == "no-store"
     assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
-    cookies = answer.headers.get_list("set-cookie")
+    # Nothing changed since sign-in set the cookie: the browser keeps the one it has.
+    assert answer.headers.get_list("set-cookie") == []
+    # A minute on, the cookie is sent again with the new time last seen, then not again.
+    cookies = later.headers.get_list("set-cookie")
     assert len(cookies) == 1 and cookies[0].startswith("sharewell_session=")
     assert "httponly" in cookies[0].lower() and "samesite=lax" in cookies[0].lower()
+    assert again.headers.get_list("set-cookie") == []

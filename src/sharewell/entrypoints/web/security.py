@@ -43,6 +43,9 @@ log = structlog.get_logger("sharewell.web")
 
 PUBLIC_PATHS = frozenset({"/", "/sign-in", "/healthz", "/api/docs", "/api/openapi.json"})
 STATIC_PREFIXES = ("/assets/", "/static/")
+# A session cookie that has not changed is sent again only once its `seen` time is this old: a
+# session may so end up to a minute before `session_minutes` of idleness (ADR 0002, amended).
+RESEND_COOKIE_SECONDS = 60
 
 
 def content_security_policy(nonce: str) -> str:
@@ -347,8 +350,17 @@ class Gatekeeper:
     def _save(self, request: Request, session: WebSession, response: Response) -> None:
         payload = None
         if session.data:
-            # Re-issued on every request: `seen` moves on, so expiry counts idle time only.
-            session.data["seen"] = int(self._clock().timestamp())
+            now = int(self._clock().timestamp())
+            seen = session.data.get("seen")
+            if (
+                not session.modified
+                and isinstance(seen, int | float)
+                and 0 <= now - seen < RESEND_COOKIE_SECONDS
+            ):
+                # Nothing new: the browser keeps the cookie it has (signing one costs CPU).
+                return
+            # Re-issued when it changed or `seen` is a minute old: expiry counts idle time.
+            session.data["seen"] = now
             payload = self._codec.dumps(session.data)
         write_session_cookie(
             request,

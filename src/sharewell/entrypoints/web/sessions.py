@@ -51,6 +51,14 @@ class WebSession:
         self.data = data
         self.expired = expired
         self.changed = False
+        # As loaded, to tell whether anything was set since (values are replaced, not changed
+        # in place).
+        self._loaded = dict(data)
+
+    @property
+    def modified(self) -> bool:
+        """Whether anything in the session changed during this request."""
+        return self.changed or self.data != self._loaded
 
     @property
     def practitioner_id(self) -> str | None:
