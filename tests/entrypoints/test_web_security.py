@@ -259,6 +259,8 @@ def test_a_request_that_gets_no_turn_in_time_is_answered_busy(
         # Something else holds the only turn (on the client's event loop, as a request would).
         assert client.portal.call(gatekeeper.admission.enter, 1)
         busy = client.get(path, follow_redirects=False)
+        # The health check does not wait for a turn.
+        assert client.get("/healthz").status_code == 200
         client.portal.call(gatekeeper.admission.leave)
         assert client.get("/healthz").status_code == 200
     container.close()

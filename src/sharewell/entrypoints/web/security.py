@@ -46,6 +46,9 @@ STATIC_PREFIXES = ("/assets/", "/static/")
 # A session cookie that has not changed is sent again only once its `seen` time is this old: a
 # session may so end up to a minute before `session_minutes` of idleness (ADR 0002, amended).
 RESEND_COOKIE_SECONDS = 60
+# Answered without waiting for a turn (ADR 0018): a load balancer's health check must not be
+# queued behind the load it is checking on.
+UNQUEUED_PATHS = frozenset({"/healthz"})
 
 
 def content_security_policy(nonce: str) -> str:
@@ -215,6 +218,9 @@ class Gatekeeper:
         try:
             if exchange.static:
                 await self._app(scope, body.for_app, exchange.send)
+            elif request.url.path in UNQUEUED_PATHS:
+                refusal = await self._guarded(request, exchange)
+                await (refusal or self._app)(scope, body.for_app, exchange.send)
             elif not await self.admission.enter(self.settings.request_queue_seconds):
                 log.warning("request.busy", method=request.method, path=request.url.path)
                 await _busy(request)(scope, body.for_app, exchange.send)
