@@ -1,7 +1,7 @@
 """Joined-up record reads through the API on PostgreSQL, against a one-row baseline.
 
     PYTHONPATH=src python benchmarks/record_read.py [--people 100000] [--facts 1000000]
-        [--clients 32] [--seconds 20] [--workers 1] [--profile FILE]
+        [--clients 32] [--seconds 20] [--workers CPUS] [--profile FILE]
 
 Builds a scratch database: the synthetic partnership for --people people, linked into person ids
 (by the generator's ground truth, standing in for identity linking), the example charter signed by
@@ -290,9 +290,8 @@ def main() -> None:
     parser.add_argument(
         "--workers",
         type=int,
-        default=1,
-        help="uvicorn worker processes (more than one needs an audit log that several "
-        "processes can append to)",
+        default=os.cpu_count() or 1,
+        help="uvicorn worker processes (default: one per processor, as one would serve)",
     )
     parser.add_argument(
         "--profile", metavar="FILE", help="record the server with py-spy (if installed) to FILE"
