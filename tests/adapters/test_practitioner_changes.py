@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from sqlalchemy import Engine, text
 
-from sharewell.adapters.db.changes import PRACTITIONERS_CHANNEL, ChangeListener
+from sharewell.adapters.db.changes import APPLICATION_NAME, PRACTITIONERS_CHANNEL, ChangeListener
 from sharewell.adapters.db.engine import make_engine
 from sharewell.adapters.db.repositories import SqlOrganisations, SqlPractitioners
 from sharewell.domain.organisations import Organisation, Practitioner
@@ -110,10 +110,9 @@ def test_forgets_everything_when_it_stops_listening(
         ended = conn.execute(
             text(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND query LIKE 'LISTEN%'"
-                " OR query = 'SELECT 1' AND backend_type = 'client backend'"
-                " AND datname = current_database() AND pid <> pg_backend_pid()"
-            )
+                " WHERE datname = current_database() AND application_name = :name"
+            ),
+            {"name": APPLICATION_NAME},
         ).all()
     assert ended
     # Changed while nobody was listening: read afresh once the listener is back.

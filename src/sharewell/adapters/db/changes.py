@@ -29,6 +29,7 @@ log = structlog.get_logger("sharewell.db.changes")
 
 PRACTITIONERS_CHANNEL = "sharewell_practitioners"
 EVERYTHING = "*"
+APPLICATION_NAME = "sharewell change listener"
 
 # How long one wait for notifications lasts: also how soon close() is noticed.
 _WAIT_SECONDS = 0.2
@@ -112,6 +113,8 @@ class ChangeListener:
         try:
             conn: Any = proxied.driver_connection
             conn.autocommit = True
+            # Named, so that an administrator can tell it apart in pg_stat_activity.
+            conn.execute(f"SET application_name = '{APPLICATION_NAME}'")
             conn.execute(f"LISTEN {self._channel}")
             # Listening from here on: whatever was kept before may be stale.
             self._tell(EVERYTHING)
