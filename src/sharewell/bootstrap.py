@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
@@ -26,6 +26,7 @@ from sharewell.adapters.db.portal import SqlPortal
 from sharewell.adapters.db.repositories import SqlOrganisations, SqlPractitioners
 from sharewell.adapters.db.risk_repositories import SqlCalibrationStore, SqlRiskRecords
 from sharewell.adapters.db.sharing import SqlApiTokens, SqlSharing
+from sharewell.adapters.db.sign_in_attempts import SqlSignInThrottle
 from sharewell.adapters.geo.engine import H3GiStarEngine
 from sharewell.adapters.linkage.features import canonical_forename, phonetic
 from sharewell.config import Settings
@@ -61,6 +62,7 @@ class Container:
     organisations: SqlOrganisations
     practitioners: SqlPractitioners
     accounts: Accounts
+    sign_in_throttle: SqlSignInThrottle
     hotspots: Hotspots
     risk_calibrations: RiskCalibrations
     risk_records: SqlRiskRecords
@@ -154,6 +156,12 @@ def build(settings: Settings, *, check: bool = True) -> Container:
             passwords=Argon2Passwords(),
             lockout=LockoutPolicy(settings.lockout_attempts, settings.lockout_minutes),
             audit=audit,
+        ),
+        sign_in_throttle=SqlSignInThrottle(
+            engine,
+            attempts=settings.sign_in_attempts_per_ip,
+            window=timedelta(minutes=settings.sign_in_window_minutes),
+            secret=settings.secret_key.get_secret_value(),
         ),
         hotspots=Hotspots(reads=SqlAreaReads(engine), engine=H3GiStarEngine()),
         risk_calibrations=risk_calibrations,

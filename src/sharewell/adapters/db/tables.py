@@ -64,6 +64,17 @@ class PractitionerRow(Base):
     locked_until: Mapped[datetime | None] = mapped_column()
 
 
+class SignInAttemptRow(Base):
+    """A practitioner sign-in attempt, counted against its client address's limit. The address
+    is kept only as a keyed hash (adapters/db/sign_in_attempts.py)."""
+
+    __tablename__ = "sign_in_attempts"
+    __table_args__ = (Index("ix_sign_in_attempts_client_at", "client", "at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    client: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(index=True)
+
+
 class TrainingRecordRow(Base):
     __tablename__ = "training_records"
     practitioner_id: Mapped[str] = mapped_column(ForeignKey("practitioners.id"), primary_key=True)

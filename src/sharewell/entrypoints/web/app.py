@@ -6,7 +6,7 @@ import gc
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from fastapi import FastAPI, Request
 from starlette.responses import Response
@@ -40,7 +40,6 @@ from sharewell.entrypoints.web import (
 )
 from sharewell.entrypoints.web.logs import configure_logging
 from sharewell.entrypoints.web.templating import make_templates, render
-from sharewell.entrypoints.web.throttle import SignInThrottle
 
 
 def create_app(
@@ -100,9 +99,6 @@ def create_app(
     )
     app.state.container = container
     app.state.clock = clock
-    app.state.sign_in_throttle = SignInThrottle(
-        settings.sign_in_attempts_per_ip, timedelta(minutes=settings.sign_in_window_minutes)
-    )
     app.state.templates = make_templates()
     errors.install(app)
     security.install(app, settings, clock)

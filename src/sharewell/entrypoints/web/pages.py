@@ -66,7 +66,7 @@ def sign_in(
     if errors:
         return _sign_in_page(request, email=email, errors=errors, status=400)
     client = request.client.host if request.client else "unknown"
-    if not request.app.state.sign_in_throttle.allow(client, request.app.state.clock()):
+    if not wiring.sign_in_throttle.allow(client, request.app.state.clock()):
         return _sign_in_page(
             request,
             email=email,

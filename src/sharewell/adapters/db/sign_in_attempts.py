@@ -1,0 +1,54 @@
+"""Sign-in attempts per client address, on top of account lockout, so that one address cannot
+try many accounts (password spraying).
+
+Counted in the database, so every server process shares one count per address (an in-memory
+count gave a deployment of N processes N times the limit). Addresses are personal data: only
+an HMAC-SHA256 of each, under a key derived from the secret key, is stored, and attempts older
+than the window are deleted as new ones arrive.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, delete, func, insert, select, text
+
+from sharewell.adapters.db.tables import SignInAttemptRow
+
+_row = SignInAttemptRow
+
+
+class SqlSignInThrottle:
+    """At most `attempts` sign-in attempts per client address in any `window`."""
+
+    def __init__(self, engine: Engine, *, attempts: int, window: timedelta, secret: str) -> None:
+        self._engine = engine
+        self._attempts = attempts
+        self._window = window
+        self._key = hmac.new(
+            secret.encode(), b"sharewell.sign-in-attempts", hashlib.sha256
+        ).digest()
+
+    def client_key(self, address: str) -> str:
+        """What is stored for `address`: its keyed hash."""
+        return hmac.new(self._key, address.encode(), hashlib.sha256).hexdigest()
+
+    def allow(self, address: str, at: datetime) -> bool:
+        """Count an attempt from `address`; False when it is over the limit (not counted)."""
+        client = self.client_key(address)
+        since = at - self._window
+        with self._engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # Attempts from one address are counted one after another, across processes.
+                conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:c))"), {"c": client})
+            # On SQLite this first write takes the database's write lock, with the same effect.
+            conn.execute(delete(_row).where(_row.at <= since))
+            recent = conn.execute(
+                select(func.count()).where(_row.client == client, _row.at > since)
+            ).scalar_one()
+            if recent >= self._attempts:
+                return False
+            conn.execute(insert(_row).values(client=client, at=at))
+        return True
