@@ -11,6 +11,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -116,6 +117,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         shutil.copyfile(template, path)
         yield f"sqlite:///{path}"
         return
+    with _migrated_postgres_database(request) as url:
+        yield url
+
+
+@contextmanager
+def _migrated_postgres_database(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A new PostgreSQL database copied from the migrated template, dropped afterwards."""
     _require_postgres()
     url = _create_postgres_database(template=request.getfixturevalue("_postgres_template"))
     try:
@@ -135,14 +143,12 @@ def engine(database_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def postgres_engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
     """A migrated, empty PostgreSQL database, for what only PostgreSQL does."""
-    _require_postgres()
-    url = _create_postgres_database(template=request.getfixturevalue("_postgres_template"))
-    engine = make_engine(url)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        _drop_postgres_database(url)
+    with _migrated_postgres_database(request) as url:
+        engine = make_engine(url)
+        try:
+            yield engine
+        finally:
+            engine.dispose()
 
 
 @pytest.fixture

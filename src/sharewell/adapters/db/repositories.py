@@ -187,15 +187,12 @@ class SqlPractitioners:
         return self._kept.get(practitioner_id)
 
     def get(self, practitioner_id: str) -> Practitioner | None:
-        changes = self._changes
-        if changes is None or not changes.trusted():
-            return self._load(_BY_ID, practitioner_id)
-        kept = self._kept.get(practitioner_id)
+        kept = self.kept(practitioner_id)
         if kept is not None:
             return kept
         generation = self._generation
         found = self._load(_BY_ID, practitioner_id)
-        if found is not None:
+        if found is not None and self._changes is not None and self._changes.trusted():
             with self._kept_lock:
                 if generation == self._generation and len(self._kept) < self._keep_at_most:
                     self._kept[practitioner_id] = found

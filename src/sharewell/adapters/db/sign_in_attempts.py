@@ -4,7 +4,7 @@ try many accounts (password spraying).
 Counted in the database, so every server process shares one count per address (an in-memory
 count gave a deployment of N processes N times the limit). Addresses are personal data: only
 an HMAC-SHA256 of each, under a key derived from the secret key, is stored, and attempts older
-than the window are deleted as new ones arrive.
+than the window are deleted at the next attempt (from any address).
 """
 
 from __future__ import annotations

@@ -219,18 +219,13 @@ class Gatekeeper:
             if exchange.static:
                 await self._app(scope, body.for_app, exchange.send)
             elif request.url.path in UNQUEUED_PATHS:
-                refusal = await self._guarded(request, exchange)
-                await (refusal or self._app)(scope, body.for_app, exchange.send)
+                await self._pass(scope, body, request, exchange)
             elif not await self.admission.enter(self.settings.request_queue_seconds):
                 log.warning("request.busy", method=request.method, path=request.url.path)
                 await _busy(request)(scope, body.for_app, exchange.send)
             else:
                 try:
-                    refusal = await self._guarded(request, exchange)
-                    if refusal is not None:
-                        await refusal(scope, body.for_app, exchange.send)
-                    else:
-                        await self._app(scope, body.for_app, exchange.send)
+                    await self._pass(scope, body, request, exchange)
                 finally:
                     self.admission.leave()
         except Exception as exc:
@@ -248,6 +243,13 @@ class Gatekeeper:
                 log.exception("request.crashed", method=request.method, path=request.url.path)
                 answer = crash_response(request)
             await answer(scope, body.for_app, exchange.send)
+
+    async def _pass(
+        self, scope: Scope, body: _Replay, request: Request, exchange: _Exchange
+    ) -> None:
+        """The route, or the gatekeeper's refusal."""
+        refusal = await self._guarded(request, exchange)
+        await (refusal or self._app)(scope, body.for_app, exchange.send)
 
     def log_request(self, request: Request, status: int, started: float) -> None:
         practitioner = getattr(request.state, "practitioner", None)
