@@ -28,6 +28,28 @@ ATTEMPTS = 40
 SHAREWELL = str(Path(sys.executable).parent / "sharewell")
 
 
+def _wait_until_serving(base: str, server: subprocess.Popen[bytes], output: Path) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        assert server.poll() is None, output.read_text()
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.2)
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    server.send_signal(signal.SIGINT)
+    try:
+        server.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_two_server_processes_append_to_one_audit_log(
     engine: Engine, database_url: str, tmp_path: Path
@@ -53,16 +75,7 @@ def test_two_server_processes_append_to_one_audit_log(
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert server.poll() is None, output.read_text()
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.2)
+        _wait_until_serving(base, server, output)
 
         def failed_sign_in(n: int) -> int:
             # A new connection each time, so both processes take some of them.
@@ -80,12 +93,7 @@ def test_two_server_processes_append_to_one_audit_log(
         # Every failed sign-in was refused plainly (not a 500 from a refused audit append).
         assert set(statuses) == {401}, statuses
     finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        _stop(server)
     assert server.returncode == 0, output.read_text()
 
     with engine.connect() as conn:
@@ -129,3 +137,36 @@ def test_a_serving_process_settles_its_heap_before_taking_requests() -> None:
     finally:
         gc.unfreeze()
         gc.set_threshold(*thresholds)
+
+
+def test_serve_logs_requests_without_their_query_strings(tmp_path: Path) -> None:
+    # A search by name puts the name in the query string; uvicorn's own access log would print
+    # it. Sharewell logs each request itself, the path only.
+    port = _free_port()
+    env = {
+        **os.environ,
+        "SHAREWELL_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
+        "SHAREWELL_DEMO_MODE": "true",
+        "SHAREWELL_LOG_LEVEL": "INFO",
+        "PYTHONPATH": str(Path(sharewell.__file__).resolve().parents[1]),
+    }
+    subprocess.run([SHAREWELL, "init"], cwd=tmp_path, env=env, check=True, capture_output=True)
+    output = tmp_path / "server.log"
+    with output.open("wb") as sink:
+        server = subprocess.Popen(
+            [SHAREWELL, "serve", "--port", str(port)],
+            cwd=tmp_path,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_serving(base, server, output)
+        answer = httpx.get(f"{base}/people?name=Zebedee+Quaintance&postcode=ZZ9+9ZZ", timeout=10)
+        assert answer.status_code == 303  # to sign in
+    finally:
+        _stop(server)
+    logged = output.read_text()
+    assert '"path": "/people"' in logged  # the request was logged, at INFO
+    assert "Zebedee" not in logged and "ZZ9" not in logged, logged

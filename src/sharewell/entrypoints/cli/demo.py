@@ -120,7 +120,15 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int 
         application = create_app(settings)  # refuses unsafe settings before anything listens
         settle_for_serving()
         console.print(f"Sharewell is running at {where} (press Ctrl+C to stop).")
-        uvicorn.run(application, host=host, port=port, log_level=settings.log_level.lower())
+        uvicorn.run(
+            application,
+            host=host,
+            port=port,
+            log_level=settings.log_level.lower(),
+            # uvicorn's access log prints each query string, which may carry personal data (a
+            # search by name); Sharewell logs each request itself, the path only.
+            access_log=False,
+        )
         return
     from sharewell.adapters.crypto.signing import load_signer
 
@@ -136,6 +144,7 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int 
         host=host,
         port=port,
         log_level=settings.log_level.lower(),
+        access_log=False,  # as above: query strings may carry personal data
     )
 
 
