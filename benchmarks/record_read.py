@@ -266,6 +266,25 @@ def _load_average() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
+def _cpu_check_ms() -> float:
+    """How fast this machine runs plain Python just now: the best of five timings of a fixed
+    workload (calls, dicts, strings), in ms. Shared and virtual machines vary from hour to hour;
+    a run whose figure is well above another's ran on a slower machine, whatever the code."""
+
+    def work() -> int:
+        kept: dict[str, tuple[int, str]] = {}
+        for i in range(200_000):
+            kept[f"k{i % 1000}"] = (i, str(i))
+        return len(kept)
+
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        work()
+        best = min(best, time.perf_counter() - started)
+    return round(best * 1000, 1)
+
+
 def _drive(spec: dict[str, Any]) -> dict[str, Any]:
     """Run the clients in their own process (benchmarks/http_load.py)."""
     done = subprocess.run(
@@ -363,10 +382,12 @@ def main() -> None:
             ],
         }
         load_before = _load_average()
+        cpu_check_before = _cpu_check_ms()
         sessions_before = _sessions(admin, name)
         results = _drive(spec)
         sessions_opened = _sessions(admin, name) - sessions_before
         load_after = _load_average()
+        cpu_check_after = _cpu_check_ms()
         records, baseline = results["records"], results["one_row"]
         print(
             json.dumps(
@@ -393,6 +414,8 @@ def main() -> None:
                     "database_sessions_opened": sessions_opened,
                     "load_average_before": load_before,
                     "load_average_after": load_after,
+                    # The same fixed Python workload timed before and after the phases (ms).
+                    "cpu_check_ms": [cpu_check_before, cpu_check_after],
                 }
             )
         )
