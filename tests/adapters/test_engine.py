@@ -174,3 +174,16 @@ def test_fetch_all_reports_the_real_error_inside_a_transaction_too(engine: Engin
         with pytest.raises(DBAPIError) as failed:
             fetch_all(conn, missing, {"n": 1})
         assert "no_such_table" in str(failed.value)
+
+
+def test_the_reads_only_engine_is_made_once_and_commits_each_statement(engine: Engine) -> None:
+    # Made once per engine: making one registers event listeners, too dear for every read.
+    reads = reads_only(engine)
+    assert reads_only(engine) is reads
+    assert reads.pool is engine.pool
+    with reads.connect() as conn:
+        conn.execute(text("CREATE TABLE reads_only_probe (n INTEGER)"))
+        conn.execute(text("INSERT INTO reads_only_probe VALUES (1)"))
+    # Each statement committed itself: another connection sees the row.
+    with engine.connect() as other:
+        assert other.execute(text("SELECT n FROM reads_only_probe")).scalar() == 1
