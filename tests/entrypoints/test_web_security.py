@@ -236,6 +236,79 @@ def test_admission_gives_up_after_the_wait_and_loses_no_slot() -> None:
     asyncio.run(main())
 
 
+async def _one_waiting(admission: Admission) -> tuple[asyncio.Task[bool], asyncio.Future[bool]]:
+    """A request waiting in line behind the one slot, and its place in the line."""
+    assert await admission.enter(1)
+    waiting = asyncio.create_task(admission.enter(60))
+    await asyncio.sleep(0)
+    assert admission.waiting == 1
+    return waiting, admission._queue[0]
+
+
+async def _slots_free(admission: Admission) -> int:
+    taken = 0
+    while await admission.enter(0.001):
+        taken += 1
+    return taken
+
+
+def test_admission_cancelled_in_the_step_a_slot_is_handed_over_passes_it_on() -> None:
+    async def main() -> None:
+        for leave_first in (False, True):
+            admission = Admission(1)
+            waiting, _ = await _one_waiting(admission)
+            # The client goes away and the request ahead leaves, in one step of the loop.
+            if leave_first:
+                admission.leave()
+                waiting.cancel()
+            else:
+                waiting.cancel()
+                admission.leave()
+            with pytest.raises(asyncio.CancelledError):
+                await waiting
+            assert admission.waiting == 0
+            assert await _slots_free(admission) == 1  # not lost, not doubled
+
+    asyncio.run(main())
+
+
+def test_admission_timed_out_in_the_step_a_slot_is_handed_over_takes_it_or_passes_it_on() -> None:
+    async def main() -> None:
+        # Handed the slot first: the request takes its turn.
+        admission = Admission(1)
+        waiting, place = await _one_waiting(admission)
+        admission.leave()
+        admission._expire(place)
+        assert await waiting is True
+        assert await _slots_free(admission) == 0
+        admission.leave()
+        assert await _slots_free(admission) == 1
+        # Timed out first: no turn, and the slot goes back to the free ones.
+        admission = Admission(1)
+        waiting, place = await _one_waiting(admission)
+        admission._expire(place)
+        admission.leave()
+        assert await waiting is False
+        assert admission.waiting == 0
+        assert await _slots_free(admission) == 1
+
+    asyncio.run(main())
+
+
+def test_admission_timed_out_then_cancelled_leaks_nothing() -> None:
+    async def main() -> None:
+        admission = Admission(1)
+        waiting, place = await _one_waiting(admission)
+        admission._expire(place)
+        waiting.cancel()
+        admission.leave()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        assert await _slots_free(admission) == 1
+
+    asyncio.run(main())
+
+
 def _gatekeeper(app: Any) -> Gatekeeper:
     layer = app.middleware_stack
     while not isinstance(layer, Gatekeeper):

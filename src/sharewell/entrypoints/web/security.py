@@ -7,6 +7,7 @@ prefix. Everything else needs a signed-in, active practitioner.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 import time
 from collections import deque
@@ -152,7 +153,8 @@ class Admission:
 
     def __init__(self, limit: int) -> None:
         self._free = limit
-        self._queue: deque[asyncio.Future[None]] = deque()
+        # Each waiter's result says whether it was handed a slot (True) or timed out (False).
+        self._queue: deque[asyncio.Future[bool]] = deque()
 
     @property
     def waiting(self) -> int:
@@ -164,29 +166,43 @@ class Admission:
         if self._free > 0 and not self._queue:
             self._free -= 1
             return True
-        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[bool] = loop.create_future()
         self._queue.append(waiter)
+        # The timeout settles the waiter in one step, as leave() does: whichever of the two
+        # comes first decides, so a slot handed over as the wait ends is neither lost nor
+        # given twice.
+        expiry = loop.call_later(timeout, self._expire, waiter)
         try:
-            async with asyncio.timeout(timeout):
-                await waiter
-        except BaseException as exc:
-            if waiter.done() and not waiter.cancelled():
-                # Handed a slot in the same moment as the timeout or cancellation: pass it on.
+            return await waiter
+        except BaseException:
+            # Cancelled (the client went away, or the server is stopping).
+            if waiter.done() and not waiter.cancelled() and waiter.result():
+                # Handed a slot in the same moment: pass it on to the next in line.
                 self.leave()
             else:
-                waiter.cancel()
-                self._queue.remove(waiter)
-            if isinstance(exc, TimeoutError):
-                return False
+                self._discard(waiter)
             raise
-        return True
+        finally:
+            expiry.cancel()
+
+    def _expire(self, waiter: asyncio.Future[bool]) -> None:
+        """The wait is over: no slot, unless one was handed over first."""
+        if not waiter.done():
+            waiter.set_result(False)
+            self._discard(waiter)
+
+    def _discard(self, waiter: asyncio.Future[bool]) -> None:
+        # leave() may already have taken it off the queue (and skipped it, as settled).
+        with contextlib.suppress(ValueError):
+            self._queue.remove(waiter)
 
     def leave(self) -> None:
         """Give a slot back: to the next request waiting, else to the free ones."""
         while self._queue:
             waiter = self._queue.popleft()
             if not waiter.done():
-                waiter.set_result(None)
+                waiter.set_result(True)
                 return
         self._free += 1
 
