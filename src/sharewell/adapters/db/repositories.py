@@ -5,10 +5,9 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, insert, select, update
+from sqlalchemy import Engine, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from sharewell.adapters.db.changes import EVERYTHING, ChangeListener
@@ -206,43 +205,4 @@ class SqlPractitioners:
         if found is None:
             return None
         row, practitioner = found
-        return Credentials(
-            practitioner=practitioner,
-            password_hash=row.password_hash,
-            failed_sign_ins=row.failed_sign_ins,
-            locked_until=_utc(row.locked_until),
-        )
-
-    def record_failed_sign_in(self, practitioner_id: str) -> int:
-        # One UPDATE ... RETURNING, so parallel guesses cannot lose a count.
-        with self._engine.begin() as conn:
-            count = conn.execute(
-                update(PractitionerRow)
-                .where(PractitionerRow.id == practitioner_id)
-                .values(failed_sign_ins=PractitionerRow.failed_sign_ins + 1)
-                .returning(PractitionerRow.failed_sign_ins)
-            ).scalar_one()
-        return int(count)
-
-    def lock(self, practitioner_id: str, *, until: datetime) -> None:
-        with self._engine.begin() as conn:
-            conn.execute(
-                update(PractitionerRow)
-                .where(PractitionerRow.id == practitioner_id)
-                .values(locked_until=until, failed_sign_ins=0)
-            )
-
-    def record_successful_sign_in(self, practitioner_id: str) -> None:
-        with self._engine.begin() as conn:
-            conn.execute(
-                update(PractitionerRow)
-                .where(PractitionerRow.id == practitioner_id)
-                .values(locked_until=None, failed_sign_ins=0)
-            )
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes for what was stored as UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
+        return Credentials(practitioner=practitioner, password_hash=row.password_hash)
