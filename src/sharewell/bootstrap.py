@@ -27,6 +27,7 @@ from sharewell.adapters.db.repositories import SqlOrganisations, SqlPractitioner
 from sharewell.adapters.db.risk_repositories import SqlCalibrationStore, SqlRiskRecords
 from sharewell.adapters.db.sharing import SqlApiTokens, SqlSharing
 from sharewell.adapters.db.sign_in_attempts import SqlSignInThrottle
+from sharewell.adapters.db.sign_in_failures import SqlSignInFailures
 from sharewell.adapters.geo.engine import H3GiStarEngine
 from sharewell.adapters.linkage.features import canonical_forename, phonetic
 from sharewell.config import Settings
@@ -155,6 +156,11 @@ def build(settings: Settings, *, check: bool = True) -> Container:
             practitioners=practitioners,
             passwords=Argon2Passwords(),
             lockout=LockoutPolicy(settings.lockout_attempts, settings.lockout_minutes),
+            failures=SqlSignInFailures(
+                engine,
+                secret=settings.secret_key.get_secret_value(),
+                window=timedelta(minutes=settings.lockout_minutes),
+            ),
             audit=audit,
         ),
         sign_in_throttle=SqlSignInThrottle(

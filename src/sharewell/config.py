@@ -59,6 +59,18 @@ class Settings(BaseSettings):
         gt=0,
         description="How long a request may wait for its turn before a 503 'busy' answer",
     )
+    request_body_max_bytes: int = Field(
+        default=1_048_576,
+        ge=1024,
+        description="Largest request body accepted (an agreement YAML upload is the largest); "
+        "larger ones are answered 413",
+    )
+    request_body_seconds: float = Field(
+        default=20.0,
+        gt=0,
+        description="How long a request's body may take to arrive, received before the request "
+        "waits for its turn; slower ones are answered 408",
+    )
     audit_signing_key: SecretStr | None = Field(
         default=None,
         description="Ed25519 private key that signs audit tree heads (PEM, or base64 of 32 bytes)",

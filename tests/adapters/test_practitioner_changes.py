@@ -6,8 +6,9 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import date
 
+import psycopg
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, create_engine, text
 
 from sharewell.adapters.db.changes import APPLICATION_NAME, PRACTITIONERS_CHANNEL, ChangeListener
 from sharewell.adapters.db.engine import make_engine
@@ -146,3 +147,92 @@ def test_untrusted_listener_means_reading_afresh(store: SqlPractitioners, engine
 def test_needs_postgresql() -> None:
     with pytest.raises(ValueError, match="PostgreSQL"):
         ChangeListener(make_engine("sqlite://"), PRACTITIONERS_CHANNEL)
+
+
+def _listener_and_store(
+    engine: Engine, keep_seconds: float = 60.0
+) -> tuple[ChangeListener, SqlPractitioners]:
+    listener = ChangeListener(engine, PRACTITIONERS_CHANNEL, check_seconds=0.2, trust_seconds=1)
+    return listener, SqlPractitioners(engine, changes=listener, keep_seconds=keep_seconds)
+
+
+def _no_notifications(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Queries are answered but no notification arrives (as behind a pooler that drops them)."""
+
+    def silent(*_args: object, **_kwargs: object) -> Iterator[object]:
+        return iter(())
+
+    monkeypatch.setattr(psycopg.Connection, "notifies", silent)
+
+
+def test_not_trusted_while_its_own_pings_do_not_come_back(
+    store: SqlPractitioners, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.close()
+    _no_notifications(monkeypatch)
+    listener, fresh = _listener_and_store(engine)
+    try:
+        deadline = time.monotonic() + 1.5  # several checks, longer than trust_seconds
+        while time.monotonic() < deadline:
+            assert not listener.trusted()
+            time.sleep(0.05)
+        assert _name(fresh) == "Dana"
+        _unannounced(engine, "UPDATE practitioners SET name = 'Read afresh' WHERE id = 'p1'")
+        assert _name(fresh) == "Read afresh"
+    finally:
+        fresh.close()
+
+
+def test_trust_ends_when_notifications_stop_arriving(
+    store: SqlPractitioners, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    listener = store._changes
+    assert listener is not None and listener.trusted()
+    _no_notifications(monkeypatch)
+    # The connection still answers, but its pings no longer come back: within trust_seconds.
+    _until(lambda: not listener.trusted(), seconds=3)
+
+
+def test_kept_practitioners_are_read_again_after_their_time(engine: Engine, store: object) -> None:
+    listener, short = _listener_and_store(engine, keep_seconds=0.3)
+    try:
+        _until(listener.trusted)
+        assert _name(short) == "Dana"
+        _unannounced(engine, "UPDATE practitioners SET name = 'Never announced' WHERE id = 'p1'")
+        assert _name(short) == "Dana"  # kept, and no word of the change
+        _until(lambda: _name(short) == "Never announced", seconds=2)
+    finally:
+        short.close()
+
+
+class _ScriptedStop:
+    """Stands in for the listener's stop event: records each pause, stops after the script."""
+
+    def __init__(self, spells: int) -> None:
+        self.pauses: list[float] = []
+        self._spells = spells
+
+    def is_set(self) -> bool:
+        return len(self.pauses) >= self._spells
+
+    def wait(self, seconds: float) -> bool:
+        self.pauses.append(seconds)
+        return self.is_set()
+
+
+def test_the_pause_before_listening_again_starts_afresh_after_listening_well() -> None:
+    listener = ChangeListener(
+        create_engine("postgresql+psycopg://nobody@127.0.0.1/none"), PRACTITIONERS_CHANNEL
+    )
+    # Spells of listening: refused, refused, refused, listened well then lost, refused.
+    heard = iter([False, False, False, True, False])
+
+    def spell() -> None:
+        listener._heard_itself = next(heard)
+        raise ConnectionError("lost")
+
+    stop = _ScriptedStop(spells=5)
+    listener._stop = stop  # type: ignore[assignment]
+    listener._listen = spell  # type: ignore[method-assign]
+    listener._run()
+    assert stop.pauses == [0.5, 1.0, 2.0, 0.5, 1.0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import pytest
 
@@ -60,6 +61,24 @@ def test_locks_after_repeated_failures_and_unlocks_later(web: Web) -> None:
     assert web.sign_in().status_code == 429
     web.clock.advance(minutes=16)
     assert web.sign_in().status_code == 303
+
+
+def test_an_unknown_email_gets_the_same_answers_as_a_real_account(web: Web) -> None:
+    def answers(email: str) -> list[tuple[int, str]]:
+        found = []
+        for _ in range(4):
+            page = web.sign_in(email=email, password="guess")
+            message = re.search(
+                r"govuk-error-summary__list.*?<a [^>]*>([^<]+)</a>", page.text, re.S
+            )
+            found.append((page.status_code, message.group(1).strip() if message else ""))
+        return found
+
+    real = answers(DSL_EMAIL)
+    unknown = answers("nobody@sch1.example.org")
+    assert real == unknown
+    assert [status for status, _ in real] == [401, 401, 429, 429]
+    assert "locked" in real[-1][1]
 
 
 def test_inactive_practitioner_cannot_sign_in(web: Web) -> None:

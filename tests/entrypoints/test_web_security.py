@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -236,6 +242,79 @@ def test_admission_gives_up_after_the_wait_and_loses_no_slot() -> None:
     asyncio.run(main())
 
 
+async def _one_waiting(admission: Admission) -> tuple[asyncio.Task[bool], asyncio.Future[bool]]:
+    """A request waiting in line behind the one slot, and its place in the line."""
+    assert await admission.enter(1)
+    waiting = asyncio.create_task(admission.enter(60))
+    await asyncio.sleep(0)
+    assert admission.waiting == 1
+    return waiting, admission._queue[0]
+
+
+async def _slots_free(admission: Admission) -> int:
+    taken = 0
+    while await admission.enter(0.001):
+        taken += 1
+    return taken
+
+
+def test_admission_cancelled_in_the_step_a_slot_is_handed_over_passes_it_on() -> None:
+    async def main() -> None:
+        for leave_first in (False, True):
+            admission = Admission(1)
+            waiting, _ = await _one_waiting(admission)
+            # The client goes away and the request ahead leaves, in one step of the loop.
+            if leave_first:
+                admission.leave()
+                waiting.cancel()
+            else:
+                waiting.cancel()
+                admission.leave()
+            with pytest.raises(asyncio.CancelledError):
+                await waiting
+            assert admission.waiting == 0
+            assert await _slots_free(admission) == 1  # not lost, not doubled
+
+    asyncio.run(main())
+
+
+def test_admission_timed_out_in_the_step_a_slot_is_handed_over_takes_it_or_passes_it_on() -> None:
+    async def main() -> None:
+        # Handed the slot first: the request takes its turn.
+        admission = Admission(1)
+        waiting, place = await _one_waiting(admission)
+        admission.leave()
+        admission._expire(place)
+        assert await waiting is True
+        assert await _slots_free(admission) == 0
+        admission.leave()
+        assert await _slots_free(admission) == 1
+        # Timed out first: no turn, and the slot goes back to the free ones.
+        admission = Admission(1)
+        waiting, place = await _one_waiting(admission)
+        admission._expire(place)
+        admission.leave()
+        assert await waiting is False
+        assert admission.waiting == 0
+        assert await _slots_free(admission) == 1
+
+    asyncio.run(main())
+
+
+def test_admission_timed_out_then_cancelled_leaks_nothing() -> None:
+    async def main() -> None:
+        admission = Admission(1)
+        waiting, place = await _one_waiting(admission)
+        admission._expire(place)
+        waiting.cancel()
+        admission.leave()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        assert await _slots_free(admission) == 1
+
+    asyncio.run(main())
+
+
 def _gatekeeper(app: Any) -> Gatekeeper:
     layer = app.middleware_stack
     while not isinstance(layer, Gatekeeper):
@@ -271,3 +350,111 @@ def test_a_request_that_gets_no_turn_in_time_is_answered_busy(
         assert busy.json()["error"]["code"] == "BUSY"
     else:
         assert "Sharewell is very busy" in busy.text
+
+
+@contextlib.contextmanager
+def _serving(settings: Settings) -> Iterator[int]:
+    """Sharewell under uvicorn on 127.0.0.1 (a free port), for clients on raw sockets."""
+    import uvicorn
+
+    container = build(settings)
+    seed(container)
+    app = create_app(settings, container=container)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    try:
+        yield port
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        container.close()
+
+
+def _slow_form(port: int, declared: int = 100_000) -> socket.socket:
+    """A client that sends a form's headers and the start of its body, then nothing more."""
+    client = socket.create_connection(("127.0.0.1", port), timeout=10)
+    client.sendall(
+        b"POST /sign-in HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\n"
+        b"Content-Length: " + str(declared).encode() + b"\r\n\r\ncsrf_token=abc&email="
+    )
+    return client
+
+
+def _status(client: socket.socket) -> int:
+    answer = client.recv(65536)
+    return int(answer.split(b" ", 2)[1])
+
+
+def test_slow_bodies_take_no_turn_and_others_are_served(web_settings: Settings) -> None:
+    settings = web_settings.model_copy(
+        update={
+            "concurrent_requests": 4,
+            "request_queue_seconds": 3.0,
+            "request_body_seconds": 60.0,
+        }
+    )
+    with _serving(settings) as port:
+        slow = [_slow_form(port) for _ in range(6)]
+        try:
+            time.sleep(0.3)  # the slow bodies have all arrived as far as they will
+            base = f"http://127.0.0.1:{port}"
+            with httpx.Client(base_url=base, timeout=10) as others:
+                for _ in range(3):
+                    # A page that takes a turn: served at once, not 503 after the queue wait.
+                    started = time.monotonic()
+                    assert others.get("/sign-in").status_code == 200
+                    assert time.monotonic() - started < 2
+                # A form sent whole is read and checked (here: refused for its CSRF token).
+                sent = others.post("/sign-in", data={"email": "a@b.example", "password": "x"})
+                assert sent.status_code == 403
+        finally:
+            for client in slow:
+                client.close()
+
+
+def test_a_body_that_does_not_arrive_in_time_is_answered_408(web_settings: Settings) -> None:
+    settings = web_settings.model_copy(update={"request_body_seconds": 0.3})
+    with _serving(settings) as port:
+        client = _slow_form(port)
+        try:
+            assert _status(client) == 408
+        finally:
+            client.close()
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_a_body_over_the_limit_is_answered_413(web: Web, chunked: bool) -> None:
+    too_much = b"x" * (web.container.settings.request_body_max_bytes + 1)
+
+    def pieces() -> Iterator[bytes]:
+        for start in range(0, len(too_much), 65536):
+            yield too_much[start : start + 65536]
+
+    content: Any = pieces() if chunked else too_much
+    page = web.client.post(
+        "/sign-in",
+        content=content,
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert page.status_code == 413
+    assert "too large" in page.text
+    assert page.headers["connection"] == "close"
+    api = web.client.put(
+        "/api/v1/purpose",
+        content=pieces() if chunked else too_much,
+        headers={"content-type": "application/json"},
+    )
+    assert api.status_code == 413
+    assert api.json()["error"]["code"] == "TOO_LARGE"
+    assert "1,024 KB" in api.json()["error"]["message"]

@@ -6,7 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sharewell.adapters.memory.practitioners import MemoryPractitioners, PlainPasswords
+from sharewell.adapters.memory.practitioners import (
+    MemoryPractitioners,
+    MemorySignInFailures,
+    PlainPasswords,
+)
 from sharewell.domain.accounts import LockoutPolicy
 from sharewell.domain.errors import (
     AccountInactive,
@@ -51,7 +55,7 @@ def passwords() -> PlainPasswords:
 
 @pytest.fixture
 def accounts(store: MemoryPractitioners, passwords: PlainPasswords) -> Accounts:
-    return Accounts(store, passwords, LockoutPolicy(attempts=3, minutes=15))
+    return Accounts(store, passwords, LockoutPolicy(attempts=3, minutes=15), MemorySignInFailures())
 
 
 def test_signs_in_with_the_right_password_whatever_the_email_case(accounts: Accounts) -> None:
@@ -90,16 +94,52 @@ def test_lock_ends_after_the_set_minutes(accounts: Accounts) -> None:
     assert accounts.sign_in(GP.email, "right password", at=AT + timedelta(minutes=15)) == GP
 
 
-def test_success_forgets_earlier_failures(accounts: Accounts, store: MemoryPractitioners) -> None:
+def test_success_forgets_earlier_failures(accounts: Accounts) -> None:
     for _ in range(2):
         with pytest.raises(SignInFailed):
             accounts.sign_in(GP.email, "wrong", at=AT)
     accounts.sign_in(GP.email, "right password", at=AT)
-    credentials = store.credentials(GP.email)
-    assert credentials is not None
-    assert credentials.failed_sign_ins == 0
+    for _ in range(2):
+        with pytest.raises(SignInFailed):
+            accounts.sign_in(GP.email, "wrong", at=AT)
+
+
+def test_failures_older_than_the_lock_minutes_no_longer_count(accounts: Accounts) -> None:
+    for minutes in (0, 10, 16):
+        with pytest.raises(SignInFailed):
+            accounts.sign_in(GP.email, "wrong", at=AT + timedelta(minutes=minutes))
+
+
+def test_an_unknown_email_is_locked_exactly_as_a_real_account_is(
+    accounts: Accounts, passwords: PlainPasswords
+) -> None:
+    answers: dict[str, list[tuple[str, str]]] = {}
+    for email in (GP.email, "nobody@gp1.example.org"):
+        answers[email] = []
+        for _ in range(4):
+            with pytest.raises((SignInFailed, AccountLocked)) as failed:
+                accounts.sign_in(email, "wrong", at=AT)
+            answers[email].append((failed.value.code, failed.value.message))
+    assert answers[GP.email] == answers["nobody@gp1.example.org"]
+    assert [code for code, _ in answers[GP.email]] == [
+        "SIGN_IN_FAILED",
+        "SIGN_IN_FAILED",
+        "ACCOUNT_LOCKED",
+        "ACCOUNT_LOCKED",
+    ]
+    # Locked or not, account or not: one password check's work every time.
+    assert passwords.checks == 8
+
+
+def test_the_lock_is_per_email_address_in_any_case(accounts: Accounts) -> None:
+    for email in (GP.email, GP.email.upper(), f" {GP.email.lower()} "):
+        with pytest.raises((SignInFailed, AccountLocked)):
+            accounts.sign_in(email, "wrong", at=AT)
+    with pytest.raises(AccountLocked):
+        accounts.sign_in(GP.email, "right password", at=AT)
+    # Other addresses are not held back by it.
     with pytest.raises(SignInFailed):
-        accounts.sign_in(GP.email, "wrong", at=AT)
+        accounts.sign_in("nobody@gp1.example.org", "wrong", at=AT)
 
 
 def test_inactive_practitioner_cannot_sign_in(accounts: Accounts) -> None:
@@ -138,7 +178,9 @@ def test_every_sign_in_is_audited_without_the_email(
     from sharewell.domain.audit import AuditKind
 
     log = MemoryAuditLog()
-    audited = Accounts(store, passwords, LockoutPolicy(attempts=3, minutes=15), audit=log)
+    audited = Accounts(
+        store, passwords, LockoutPolicy(attempts=3, minutes=15), MemorySignInFailures(), audit=log
+    )
     audited.sign_in(GP.email, "right password", at=AT)
     with pytest.raises(SignInFailed):
         audited.sign_in(GP.email, "wrong", at=AT)
@@ -160,7 +202,9 @@ def test_nobody_signs_in_when_the_audit_log_cannot_take_it(
 
     log = MemoryAuditLog()
     log.fail_next = True
-    audited = Accounts(store, passwords, LockoutPolicy(attempts=3, minutes=15), audit=log)
+    audited = Accounts(
+        store, passwords, LockoutPolicy(attempts=3, minutes=15), MemorySignInFailures(), audit=log
+    )
     with pytest.raises(StorageUnavailable):
         audited.sign_in(GP.email, "right password", at=AT)
     assert log.events == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -10,18 +11,26 @@ from sharewell.domain.organisations import Practitioner
 
 @dataclass(frozen=True, slots=True)
 class LockoutPolicy:
-    """How many failed sign-ins lock an account, and for how long."""
+    """How many failed sign-ins with one email address lock it, and for how long.
+
+    Counted per email address whether or not an account has it, so that a lock tells nobody
+    whether the address belongs to an account."""
 
     attempts: int
     minutes: int
 
-    def locks_after(self, failures: int) -> bool:
-        """True when `failures` consecutive failures should lock the account."""
-        return failures >= self.attempts
+    @property
+    def window(self) -> timedelta:
+        """Failures older than this no longer count."""
+        return timedelta(minutes=self.minutes)
 
-    def locked_until(self, at: datetime) -> datetime:
-        """When a lock that starts at `at` ends."""
-        return at + timedelta(minutes=self.minutes)
+    def lock_end(self, failures: Sequence[datetime]) -> datetime | None:
+        """When the lock put on an address by `failures` (its failed sign-ins within the
+        window) ends: `minutes` after the first of the last `attempts` of them; None when
+        they are too few to lock it."""
+        if len(failures) < self.attempts:
+            return None
+        return sorted(failures)[-self.attempts] + self.window
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,9 +39,3 @@ class Credentials:
 
     practitioner: Practitioner
     password_hash: str | None
-    failed_sign_ins: int = 0
-    locked_until: datetime | None = None
-
-    def is_locked(self, at: datetime) -> bool:
-        """True while a lockout is running at `at`."""
-        return self.locked_until is not None and at < self.locked_until

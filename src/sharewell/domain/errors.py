@@ -78,6 +78,20 @@ class ServiceBusy(SharewellError):
     http_status = 503
 
 
+class RequestTooLarge(SharewellError):
+    """The request's body is larger than Sharewell accepts (`request_body_max_bytes`)."""
+
+    code = "TOO_LARGE"
+    http_status = 413
+
+
+class RequestTooSlow(SharewellError):
+    """The request's body did not arrive within `request_body_seconds`."""
+
+    code = "REQUEST_TIMEOUT"
+    http_status = 408
+
+
 class ConfigurationError(SharewellError):
     """The settings are unsafe or incomplete (for example a default secret outside demo mode)."""
 

@@ -1,4 +1,8 @@
-"""Signing practitioners in: password check, lockout, no account enumeration."""
+"""Signing practitioners in: password check, lockout, no account enumeration.
+
+Neither the answer nor the time it takes tells whether an email address has an account: an
+unknown address fails and is locked exactly as a real one with a wrong password is.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +21,12 @@ from sharewell.domain.errors import (
 )
 from sharewell.domain.organisations import Practitioner
 from sharewell.domain.times import ensure_utc, london
-from sharewell.services.ports import AuditLog, PasswordVerifier, PractitionerRepository
+from sharewell.services.ports import (
+    AuditLog,
+    PasswordVerifier,
+    PractitionerRepository,
+    SignInFailures,
+)
 
 log = structlog.get_logger("sharewell.accounts")
 
@@ -26,8 +35,9 @@ SIGN_IN_FAILED = "The email address or password is not right"
 
 
 def _locked(until: datetime) -> AccountLocked:
+    # Said of an email address, not an account: an address nobody has is locked the same way.
     return AccountLocked(
-        "This account is locked because of too many failed sign-ins. "
+        "Signing in with this email address is locked because of too many failed tries. "
         f"Try again after {london(until)} (UK time).",
         field="email",
     )
@@ -40,6 +50,8 @@ class Accounts:
     practitioners: PractitionerRepository
     passwords: PasswordVerifier
     lockout: LockoutPolicy
+    # Counted per email address, whether or not an account has it.
+    failures: SignInFailures
     # Every sign-in, failed or not, goes to the tamper-evident log (ids and reasons, no emails).
     audit: AuditLog | None = None
 
@@ -65,28 +77,34 @@ class Accounts:
             raise ValidationError("Enter your email address", field="email")
         if not password:
             raise ValidationError("Enter your password", field="password")
+        address = email.lower()
+        since = at - self.lockout.window
         credentials = self.practitioners.credentials(email)
-        if credentials is None:
+        who = credentials.practitioner if credentials else None
+        who_id = who.id if who else None
+        # Every path below does one password check's work (a dummy one when there is no account
+        # or the address is locked), so the time taken tells nobody which path was taken.
+        locked_until = self.lockout.lock_end(self.failures.recent(address, since=since))
+        if locked_until is not None:
             self.passwords.verify(None, password)
-            log.info("sign_in.failed", reason="unknown_account")
-            self._audit(AuditKind.SIGN_IN_FAILED, at, None, "unknown_account")
+            log.info("sign_in.refused_locked", practitioner_id=who_id)
+            self._audit(AuditKind.SIGN_IN_FAILED, at, who, "locked")
+            raise _locked(locked_until)
+        # Checked whether or not there is an account (no hash: the dummy check's work).
+        right = self.passwords.verify(credentials.password_hash if credentials else None, password)
+        if credentials is None or not right:
+            reason = "wrong_password" if credentials else "unknown_account"
+            failures = self.failures.record(address, at=at, since=since)
+            log.info(
+                "sign_in.failed", reason=reason, practitioner_id=who_id, failures=len(failures)
+            )
+            self._audit(AuditKind.SIGN_IN_FAILED, at, who, reason)
+            locked_until = self.lockout.lock_end(failures)
+            if locked_until is not None:
+                log.warning("sign_in.locked", practitioner_id=who_id)
+                raise _locked(locked_until)
             raise SignInFailed(SIGN_IN_FAILED, field="email")
         practitioner = credentials.practitioner
-        if credentials.is_locked(at):
-            assert credentials.locked_until is not None
-            log.info("sign_in.refused_locked", practitioner_id=practitioner.id)
-            self._audit(AuditKind.SIGN_IN_FAILED, at, practitioner, "locked")
-            raise _locked(credentials.locked_until)
-        if not self.passwords.verify(credentials.password_hash, password):
-            failures = self.practitioners.record_failed_sign_in(practitioner.id)
-            log.info("sign_in.failed", practitioner_id=practitioner.id, failures=failures)
-            self._audit(AuditKind.SIGN_IN_FAILED, at, practitioner, "wrong_password")
-            if self.lockout.locks_after(failures):
-                until = self.lockout.locked_until(at)
-                self.practitioners.lock(practitioner.id, until=until)
-                log.warning("sign_in.locked", practitioner_id=practitioner.id)
-                raise _locked(until)
-            raise SignInFailed(SIGN_IN_FAILED, field="email")
         # Checked only after the password, so the message tells nobody else the account exists.
         if not practitioner.active:
             log.info("sign_in.refused_inactive", practitioner_id=practitioner.id)
@@ -97,6 +115,6 @@ class Accounts:
             )
         # Audited before the session is granted: if the log cannot take it, nobody signs in.
         self._audit(AuditKind.SIGN_IN, at, practitioner, "succeeded")
-        self.practitioners.record_successful_sign_in(practitioner.id)
+        self.failures.clear(address)
         log.info("sign_in.succeeded", practitioner_id=practitioner.id)
         return practitioner

@@ -31,19 +31,24 @@ class PractitionerRepository(Protocol):
     def by_email(self, email: str) -> Practitioner | None: ...
 
     def credentials(self, email: str) -> Credentials | None:
-        """The account with this email address (any case), with its sign-in state."""
+        """The account with this email address (any case) and its password hash."""
         ...
 
-    def record_failed_sign_in(self, practitioner_id: str) -> int:
-        """Count one more failed sign-in, atomically; returns the new count."""
+
+class SignInFailures(Protocol):
+    """Failed sign-ins per email address (lower case), whether or not an account has it."""
+
+    def recent(self, email: str, *, since: datetime) -> list[datetime]:
+        """When the failures with `email` after `since` happened."""
         ...
 
-    def lock(self, practitioner_id: str, *, until: datetime) -> None:
-        """Lock the account until `until` and start counting failures afresh."""
+    def record(self, email: str, *, at: datetime, since: datetime) -> list[datetime]:
+        """Count a failure at `at`; the failures after `since`, this one included. Failures
+        from parallel requests are all counted."""
         ...
 
-    def record_successful_sign_in(self, practitioner_id: str) -> None:
-        """Forget earlier failures and any lock."""
+    def clear(self, email: str) -> None:
+        """Forget the failures with `email` (it was just used to sign in)."""
         ...
 
 

@@ -7,11 +7,17 @@ every listening connection when that transaction commits. A `ChangeListener` kee
 connection in a thread of its own and tells its subscribers which id changed ("*" for "anything
 may have changed": when it starts listening and whenever it has stopped).
 
-What was kept may be relied on only while the listener is known to be listening: `trusted()` is
-true while its connection has answered within the last `trust_seconds`. The thread checks the
-connection every `check_seconds`, so a lost connection is noticed within that time, and once
-`trust_seconds` pass without an answer (a connection that hangs rather than fails) nothing kept
-is used until the listener is back and has told its subscribers to forget everything. See
+What was kept may be relied on only while notifications are known to arrive: `trusted()` is
+true while the listener's own ping has come back within the last `trust_seconds`. Every
+`check_seconds` the thread sends a notification on the channel it listens on, with a payload only
+it uses, and counts the time it sent one that came back. An answer to a query would prove only
+that the connection is alive, not that notifications reach it (a pooler between the listener and
+PostgreSQL may pass queries and drop them). PostgreSQL delivers notifications in the order their
+transactions committed, so once a ping comes back every change committed before it was sent has
+been heard. A lost connection is noticed within `check_seconds`, and once `trust_seconds` pass
+without a ping back nothing kept is used until the listener is back and has told its subscribers
+to forget everything. Triggers that are missing would not be noticed this way: what is kept is
+also read again after a time (`SqlPractitioners`). See
 docs/decisions/0018-admission-and-practitioner-cache.md.
 """
 
@@ -19,6 +25,8 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -33,6 +41,10 @@ APPLICATION_NAME = "sharewell change listener"
 
 # How long one wait for notifications lasts: also how soon close() is noticed.
 _WAIT_SECONDS = 0.2
+# The pause before listening again after the connection was lost or refused: doubled after each
+# failure up to the most, back to the first after a spell of listening that worked.
+_FIRST_PAUSE = 0.5
+_MOST_PAUSE = 5.0
 
 
 class ChangeListener:
@@ -58,8 +70,13 @@ class ChangeListener:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        # When the connection last answered (time.monotonic()); None while not listening.
+        # When the last ping that came back was sent (time.monotonic()); None while not
+        # listening, or before the first ping is back.
         self._answered: float | None = None
+        # This listener's pings: "<prefix><n>", not a practitioner id, unique to this listener.
+        self._ping_prefix = f"ping {uuid.uuid4().hex} "
+        # Whether a ping came back in the current spell of listening.
+        self._heard_itself = False
 
     def subscribe(self, callback: Callable[[str], None]) -> None:
         """Call `callback(id)` from the listener's thread for every change heard, and
@@ -67,7 +84,8 @@ class ChangeListener:
         self._subscribers.append(callback)
 
     def trusted(self) -> bool:
-        """Whether a change committed now will be heard: listening, and answered lately."""
+        """Whether a change committed now will be heard: listening, and its own ping came back
+        lately."""
         if self._thread is None:
             self._start()
         answered = self._answered
@@ -93,8 +111,9 @@ class ChangeListener:
             callback(changed)
 
     def _run(self) -> None:
-        pause = 0.5
+        pause = _FIRST_PAUSE
         while not self._stop.is_set():
+            self._heard_itself = False
             try:
                 self._listen()
             except Exception as exc:  # a lost or refused connection: try again shortly
@@ -104,9 +123,12 @@ class ChangeListener:
             finally:
                 self._answered = None
                 self._tell(EVERYTHING)
+            if self._heard_itself:
+                # It listened well until now: this is a new failure, not one of a run.
+                pause = _FIRST_PAUSE
             if self._stop.wait(pause):
                 return
-            pause = min(pause * 2, 5.0)
+            pause = min(pause * 2, _MOST_PAUSE)
 
     def _listen(self) -> None:
         proxied = self._engine.raw_connection()
@@ -118,13 +140,34 @@ class ChangeListener:
             conn.execute(f"LISTEN {self._channel}")
             # Listening from here on: whatever was kept before may be stale.
             self._tell(EVERYTHING)
-            self._answered = checked = time.monotonic()
+            # Pings sent and not yet back, oldest first (they come back in that order).
+            sent: deque[tuple[str, float]] = deque(maxlen=64)
+            pings = 0
+            pinged = 0.0
             while not self._stop.is_set():
+                now = time.monotonic()
+                if now - pinged >= self._check_seconds:
+                    pings += 1
+                    payload = f"{self._ping_prefix}{pings}"
+                    conn.execute("SELECT pg_notify(%s, %s)", (self._channel, payload))
+                    sent.append((payload, now))
+                    pinged = now
                 for notice in conn.notifies(timeout=_WAIT_SECONDS):
-                    self._tell(notice.payload or EVERYTHING)
-                if time.monotonic() - checked >= self._check_seconds:
-                    conn.execute("SELECT 1")
-                    self._answered = checked = time.monotonic()
+                    payload = notice.payload
+                    if payload.startswith(self._ping_prefix):
+                        self._came_back(payload, sent)
+                        continue
+                    self._tell(payload or EVERYTHING)
         finally:
             # Never back to the pool: it is still listening.
             proxied.invalidate()
+
+    def _came_back(self, payload: str, sent: deque[tuple[str, float]]) -> None:
+        """One of this listener's pings came back: every change committed before it was sent
+        has been heard."""
+        while sent:
+            ping, at = sent.popleft()
+            if ping == payload:
+                self._answered = at
+                self._heard_itself = True
+                return

@@ -5,10 +5,9 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, insert, select, update
+from sqlalchemy import Engine, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from sharewell.adapters.db.changes import EVERYTHING, ChangeListener
@@ -90,6 +89,9 @@ def _practitioner_query(key: Any) -> Any:
     )
 
 
+# Kept practitioners are read again after this long even if no change was announced.
+KEEP_SECONDS = 60.0
+
 _BY_ID = _practitioner_query(PractitionerRow.__table__.c.id)
 _BY_EMAIL = _practitioner_query(PractitionerRow.__table__.c.email)
 
@@ -100,17 +102,25 @@ class SqlPractitioners:
     `get` runs for every signed-in request (the session check). Given `changes` (PostgreSQL),
     what it read is kept until the database says that practitioner changed, and used only
     while the listener is known to be listening (see adapters/db/changes.py); otherwise every
-    `get` reads afresh.
+    `get` reads afresh. Whatever is kept is read again after `keep_seconds` all the same, so a
+    change that is never announced (a trigger missing or switched off) is seen within that time.
     """
 
     def __init__(
-        self, engine: Engine, *, changes: ChangeListener | None = None, keep_at_most: int = 20_000
+        self,
+        engine: Engine,
+        *,
+        changes: ChangeListener | None = None,
+        keep_at_most: int = 20_000,
+        keep_seconds: float = KEEP_SECONDS,
     ) -> None:
         self._engine = engine
         self._reads = reads_only(engine)
         self._changes = changes
         self._keep_at_most = keep_at_most
-        self._kept: dict[str, Practitioner] = {}
+        self._keep_seconds = keep_seconds
+        # Each with when its read began (time.monotonic()).
+        self._kept: dict[str, tuple[Practitioner, float]] = {}
         # Moves on with every change heard, so a read that raced a change is not kept.
         self._generation = 0
         self._kept_lock = threading.Lock()
@@ -184,19 +194,33 @@ class SqlPractitioners:
         changes = self._changes
         if changes is None or not changes.trusted():
             return None
-        return self._kept.get(practitioner_id)
+        found = self._kept.get(practitioner_id)
+        if found is None or time.monotonic() - found[1] >= self._keep_seconds:
+            return None
+        return found[0]
 
     def get(self, practitioner_id: str) -> Practitioner | None:
         kept = self.kept(practitioner_id)
         if kept is not None:
             return kept
         generation = self._generation
+        began = time.monotonic()
         found = self._load(_BY_ID, practitioner_id)
         if found is not None and self._changes is not None and self._changes.trusted():
             with self._kept_lock:
-                if generation == self._generation and len(self._kept) < self._keep_at_most:
-                    self._kept[practitioner_id] = found
+                if generation != self._generation:
+                    return found
+                if len(self._kept) >= self._keep_at_most:
+                    self._forget_old(began)
+                if len(self._kept) < self._keep_at_most:
+                    self._kept[practitioner_id] = (found, began)
         return found
+
+    def _forget_old(self, now: float) -> None:
+        """Make room: drop what is kept too long to be used (called holding the lock)."""
+        self._kept = {
+            key: kept for key, kept in self._kept.items() if now - kept[1] < self._keep_seconds
+        }
 
     def by_email(self, email: str) -> Practitioner | None:
         return self._load(_BY_EMAIL, email.strip().lower())
@@ -206,43 +230,4 @@ class SqlPractitioners:
         if found is None:
             return None
         row, practitioner = found
-        return Credentials(
-            practitioner=practitioner,
-            password_hash=row.password_hash,
-            failed_sign_ins=row.failed_sign_ins,
-            locked_until=_utc(row.locked_until),
-        )
-
-    def record_failed_sign_in(self, practitioner_id: str) -> int:
-        # One UPDATE ... RETURNING, so parallel guesses cannot lose a count.
-        with self._engine.begin() as conn:
-            count = conn.execute(
-                update(PractitionerRow)
-                .where(PractitionerRow.id == practitioner_id)
-                .values(failed_sign_ins=PractitionerRow.failed_sign_ins + 1)
-                .returning(PractitionerRow.failed_sign_ins)
-            ).scalar_one()
-        return int(count)
-
-    def lock(self, practitioner_id: str, *, until: datetime) -> None:
-        with self._engine.begin() as conn:
-            conn.execute(
-                update(PractitionerRow)
-                .where(PractitionerRow.id == practitioner_id)
-                .values(locked_until=until, failed_sign_ins=0)
-            )
-
-    def record_successful_sign_in(self, practitioner_id: str) -> None:
-        with self._engine.begin() as conn:
-            conn.execute(
-                update(PractitionerRow)
-                .where(PractitionerRow.id == practitioner_id)
-                .values(locked_until=None, failed_sign_ins=0)
-            )
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes for what was stored as UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
+        return Credentials(practitioner=practitioner, password_hash=row.password_hash)

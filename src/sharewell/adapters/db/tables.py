@@ -60,6 +60,7 @@ class PractitionerRow(Base):
     team: Mapped[str | None] = mapped_column(String(120))
     manager_id: Mapped[str | None] = mapped_column(String(40))
     password_hash: Mapped[str | None] = mapped_column(String(200))
+    # No longer used: failed sign-ins are counted per email address (sign_in_failures, 0013).
     failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column()
 
@@ -72,6 +73,17 @@ class SignInAttemptRow(Base):
     __table_args__ = (Index("ix_sign_in_attempts_client_at", "client", "at"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     client: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(index=True)
+
+
+class SignInFailureRow(Base):
+    """A failed practitioner sign-in, counted against its email address whether or not an
+    account has it. The address is kept only as a keyed hash (adapters/db/sign_in_failures.py)."""
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (Index("ix_sign_in_failures_email_at", "email", "at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    email: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(index=True)
 
 

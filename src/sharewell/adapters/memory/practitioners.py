@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 
 from sharewell.domain.accounts import Credentials
@@ -36,20 +35,22 @@ class MemoryPractitioners:
                 return account
         return None
 
-    def record_failed_sign_in(self, practitioner_id: str) -> int:
-        account = self.accounts[practitioner_id]
-        self.accounts[practitioner_id] = replace(
-            account, failed_sign_ins=account.failed_sign_ins + 1
-        )
-        return account.failed_sign_ins + 1
 
-    def lock(self, practitioner_id: str, *, until: datetime) -> None:
-        account = self.accounts[practitioner_id]
-        self.accounts[practitioner_id] = replace(account, locked_until=until, failed_sign_ins=0)
+class MemorySignInFailures:
+    """The SignInFailures port in a dict."""
 
-    def record_successful_sign_in(self, practitioner_id: str) -> None:
-        account = self.accounts[practitioner_id]
-        self.accounts[practitioner_id] = replace(account, locked_until=None, failed_sign_ins=0)
+    def __init__(self) -> None:
+        self.failures: dict[str, list[datetime]] = {}
+
+    def recent(self, email: str, *, since: datetime) -> list[datetime]:
+        return [at for at in self.failures.get(email, []) if at > since]
+
+    def record(self, email: str, *, at: datetime, since: datetime) -> list[datetime]:
+        self.failures[email] = [*self.recent(email, since=since), at]
+        return list(self.failures[email])
+
+    def clear(self, email: str) -> None:
+        self.failures.pop(email, None)
 
 
 class PlainPasswords:

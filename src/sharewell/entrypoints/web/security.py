@@ -7,6 +7,7 @@ prefix. Everything else needs a signed-in, active practitioner.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 import time
 from collections import deque
@@ -24,7 +25,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sharewell.bootstrap import Container
 from sharewell.config import Settings
-from sharewell.domain.errors import CsrfFailed, NotAuthenticated, ServiceBusy
+from sharewell.domain.errors import (
+    CsrfFailed,
+    NotAuthenticated,
+    RequestTooLarge,
+    RequestTooSlow,
+    ServiceBusy,
+)
 from sharewell.entrypoints.api import errors as api_errors
 from sharewell.entrypoints.web.errors import crash_response, database_error, error_page, is_api
 from sharewell.entrypoints.web.portal_security import CitizenGate, is_portal
@@ -88,22 +95,56 @@ def security_headers(
 class _Replay:
     """The request body for the gatekeeper and then, again, for the route.
 
-    The gatekeeper reads a form's body to check its CSRF token; whatever it read is handed to
-    the application first, then the rest of the client's messages."""
+    A body is received whole before the request waits for its turn (`receive_first`), so a
+    client that sends it slowly, or not at all, holds no turn. The gatekeeper reads a form's
+    body to check its CSRF token; whatever it read is handed to the application first, then
+    the rest of the client's messages."""
 
     def __init__(self, receive: Receive) -> None:
         self._receive = receive
+        self._first: list[Message] = []
         self._read: list[Message] = []
 
+    async def receive_first(self, scope: Scope, *, limit: int, seconds: float) -> str:
+        """Receive the whole body now: "received", or "too_large" (over `limit` bytes),
+        "too_slow" (not all there within `seconds`) or "gone" (the client disconnected)."""
+        for name, value in scope["headers"]:
+            if name == b"content-length" and value.isdigit() and int(value) > limit:
+                return "too_large"  # said so up front: nothing to wait for
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            async with asyncio.timeout(seconds):
+                while True:
+                    message = await self._receive()
+                    if message["type"] != "http.request":
+                        return "gone"
+                    chunk: bytes = message.get("body", b"")
+                    size += len(chunk)
+                    if size > limit:
+                        return "too_large"
+                    chunks.append(chunk)
+                    if not message.get("more_body", False):
+                        break
+        except TimeoutError:
+            return "too_slow"
+        self._first.append({"type": "http.request", "body": b"".join(chunks), "more_body": False})
+        return "received"
+
+    async def _next(self) -> Message:
+        if self._first:
+            return self._first.pop()
+        return await self._receive()
+
     async def for_gatekeeper(self) -> Message:
-        message = await self._receive()
+        message = await self._next()
         self._read.append(message)
         return message
 
     async def for_app(self) -> Message:
         if self._read:
             return self._read.pop(0)
-        return await self._receive()
+        return await self._next()
 
 
 class _Exchange:
@@ -152,7 +193,8 @@ class Admission:
 
     def __init__(self, limit: int) -> None:
         self._free = limit
-        self._queue: deque[asyncio.Future[None]] = deque()
+        # Each waiter's result says whether it was handed a slot (True) or timed out (False).
+        self._queue: deque[asyncio.Future[bool]] = deque()
 
     @property
     def waiting(self) -> int:
@@ -164,29 +206,43 @@ class Admission:
         if self._free > 0 and not self._queue:
             self._free -= 1
             return True
-        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[bool] = loop.create_future()
         self._queue.append(waiter)
+        # The timeout settles the waiter in one step, as leave() does: whichever of the two
+        # comes first decides, so a slot handed over as the wait ends is neither lost nor
+        # given twice.
+        expiry = loop.call_later(timeout, self._expire, waiter)
         try:
-            async with asyncio.timeout(timeout):
-                await waiter
-        except BaseException as exc:
-            if waiter.done() and not waiter.cancelled():
-                # Handed a slot in the same moment as the timeout or cancellation: pass it on.
+            return await waiter
+        except BaseException:
+            # Cancelled (the client went away, or the server is stopping).
+            if waiter.done() and not waiter.cancelled() and waiter.result():
+                # Handed a slot in the same moment: pass it on to the next in line.
                 self.leave()
             else:
-                waiter.cancel()
-                self._queue.remove(waiter)
-            if isinstance(exc, TimeoutError):
-                return False
+                self._discard(waiter)
             raise
-        return True
+        finally:
+            expiry.cancel()
+
+    def _expire(self, waiter: asyncio.Future[bool]) -> None:
+        """The wait is over: no slot, unless one was handed over first."""
+        if not waiter.done():
+            waiter.set_result(False)
+            self._discard(waiter)
+
+    def _discard(self, waiter: asyncio.Future[bool]) -> None:
+        # leave() may already have taken it off the queue (and skipped it, as settled).
+        with contextlib.suppress(ValueError):
+            self._queue.remove(waiter)
 
     def leave(self) -> None:
         """Give a slot back: to the next request waiting, else to the free ones."""
         while self._queue:
             waiter = self._queue.popleft()
             if not waiter.done():
-                waiter.set_result(None)
+                waiter.set_result(True)
                 return
         self._free += 1
 
@@ -220,6 +276,10 @@ class Gatekeeper:
                 await self._app(scope, body.for_app, exchange.send)
             elif request.url.path in UNQUEUED_PATHS:
                 await self._pass(scope, body, request, exchange)
+            elif scope["method"] not in SAFE_METHODS and not await self._received(
+                scope, body, request, exchange
+            ):
+                return
             elif not await self.admission.enter(self.settings.request_queue_seconds):
                 log.warning("request.busy", method=request.method, path=request.url.path)
                 await _busy(request)(scope, body.for_app, exchange.send)
@@ -250,6 +310,23 @@ class Gatekeeper:
         """The route, or the gatekeeper's refusal."""
         refusal = await self._guarded(request, exchange)
         await (refusal or self._app)(scope, body.for_app, exchange.send)
+
+    async def _received(
+        self, scope: Scope, body: _Replay, request: Request, exchange: _Exchange
+    ) -> bool:
+        """Receive the body before the request waits for its turn; whether it came, within
+        the size and time allowed (if not, the client has been answered or has gone)."""
+        settings = self.settings
+        outcome = await body.receive_first(
+            scope, limit=settings.request_body_max_bytes, seconds=settings.request_body_seconds
+        )
+        if outcome == "received":
+            return True
+        log.warning("request.body_" + outcome, method=request.method, path=request.url.path)
+        if outcome != "gone":
+            answer = _unreceived(request, outcome, settings.request_body_max_bytes)
+            await answer(scope, body.for_app, exchange.send)
+        return False
 
     def log_request(self, request: Request, status: int, started: float) -> None:
         practitioner = getattr(request.state, "practitioner", None)
@@ -389,6 +466,30 @@ def _busy(request: Request) -> Response:
         else error_page(request, 503, title="Sharewell is very busy", message=busy.message)
     )
     answer.headers["Retry-After"] = "60"
+    return answer
+
+
+def _unreceived(request: Request, outcome: str, limit: int) -> Response:
+    """413 or 408: the body was too large or too slow; nothing was read or changed."""
+    failure: RequestTooLarge | RequestTooSlow
+    if outcome == "too_large":
+        failure = RequestTooLarge(
+            f"What you sent is larger than {limit // 1024:,} KB, the most Sharewell accepts. "
+            "Send a smaller file or form."
+        )
+        title = "What you sent is too large"
+    else:
+        failure = RequestTooSlow(
+            "What you sent did not arrive in time. Check your connection and try again."
+        )
+        title = "What you sent did not arrive in time"
+    answer = (
+        api_errors.for_error(failure)
+        if is_api(request)
+        else error_page(request, failure.http_status, title=title, message=failure.message)
+    )
+    # The rest of the body is not read: the connection cannot carry another request.
+    answer.headers["Connection"] = "close"
     return answer
 
 
