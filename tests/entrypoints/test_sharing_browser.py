@@ -149,6 +149,11 @@ def test_emergency_override_banner_then_ig_review(
     worker.wait_for_url("**/override/active")
     banner = worker.get_by_role("region", name="Emergency override in force")
     assert "minutes left" in banner.inner_text()
+    view = worker.get_by_role("button", name="View the record now")
+    assert view.get_attribute("href") == f"/people/{person}"
+    assert banner.get_by_role("link", name="View the record").get_attribute("href") == (
+        f"/people/{person}"
+    )
     assert_accessible(worker)
     worker.goto("/sharing/requests")
     assert worker.get_by_role("region", name="Emergency override in force").is_visible()
