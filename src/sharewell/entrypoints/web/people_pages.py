@@ -21,6 +21,7 @@ from sharewell.domain.relationships import Relationship, RelationshipKind
 from sharewell.domain.times import LONDON, london
 from sharewell.domain.vocabulary import Purpose
 from sharewell.entrypoints.api.deps import container, current_practitioner
+from sharewell.entrypoints.web.alert_pages import reportable_events
 from sharewell.entrypoints.web.sessions import session_of
 from sharewell.entrypoints.web.templating import render
 from sharewell.services import governance
@@ -341,6 +342,14 @@ def joined_up_record(
         for f in record.chronology
     ]
     withheld = _withheld(person_id, record.withheld)
+    about = urlencode({"person": record.person.person_id})
+    # Every partner's practitioner may refer to the hub; an event is reported only by an
+    # organisation that reports such events and holds its own record of the person.
+    actions = [{"href": f"/mash/referrals/new?{about}", "text": "Refer to the safeguarding hub"}]
+    if reportable_events(wiring, viewer) and any(
+        i.org_code == viewer.org_code for i in record.person.identities
+    ):
+        actions.append({"href": f"/alerts/events/new?{about}", "text": "Report an event"})
     return render(
         request,
         "person_record.html",
@@ -352,6 +361,7 @@ def joined_up_record(
             "rows": rows,
             "withheld": withheld,
             "limits": record.limits,
+            "actions": actions,
             "risk": _risk_section(request, wiring, viewer, purpose, person_id),
         },
     )
