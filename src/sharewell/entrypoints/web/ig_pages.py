@@ -218,8 +218,17 @@ def holder_queue(wiring: Container, lead: Practitioner, at: datetime) -> list[An
     ]
 
 
-@router.get("/ig/overrides")
-def overrides(request: Request, wiring: Wiring, lead: IgLead) -> Response:
+def _overrides_page(
+    request: Request,
+    wiring: Container,
+    lead: Practitioner,
+    *,
+    failed: str | None = None,
+    notes: str = "",
+) -> Response:
+    """The queue; `failed` is the review whose form was sent without a conclusion, shown again
+    with the error and the notes written."""
+    error = "Choose justified or refer for investigation"
     rows = [
         {
             "id": r.id,
@@ -230,12 +239,23 @@ def overrides(request: Request, wiring: Wiring, lead: IgLead) -> Response:
             "granted": london(r.granted_at),
             "due": london(r.review_due_at),
             "overdue": overdue,
+            "error": error if r.id == failed else None,
+            "notes": notes if r.id == failed else "",
         }
         for r, overdue in holder_queue(wiring, lead, _now(request))
     ]
+    summary = [{"text": error, "href": f"#outcome-{failed}"}] if failed else []
     return render(
-        request, "ig_overrides.html", {"title": "Override reviews", "nav": "ig", "rows": rows}
+        request,
+        "ig_overrides.html",
+        {"title": "Override reviews", "nav": "ig", "rows": rows, "error_summary": summary},
+        status=422 if failed else 200,
     )
+
+
+@router.get("/ig/overrides")
+def overrides(request: Request, wiring: Wiring, lead: IgLead) -> Response:
+    return _overrides_page(request, wiring, lead)
 
 
 @router.post("/ig/overrides/{review_id}")
@@ -244,14 +264,15 @@ async def review(request: Request, review_id: str, wiring: Wiring, lead: IgLead)
     if review_id not in {r.id for r, _ in holder_queue(wiring, lead, _now(request))}:
         raise PermissionDenied("That override is not in your review queue")
     outcome = str(form.get("outcome", ""))
+    notes = str(form.get("notes", ""))
     if outcome not in ReviewOutcome.__members__.values():
-        raise PermissionDenied("Choose justified or refer for investigation")
+        return _overrides_page(request, wiring, lead, failed=review_id, notes=notes)
     gov.review_override(
         wiring.governance,
         wiring.audit,
         review_id,
         outcome=ReviewOutcome(outcome),
-        notes=str(form.get("notes", "")) or "No notes",
+        notes=notes or "No notes",
         actor=gov.Actor.of(lead),
         at=_now(request),
     )
