@@ -201,3 +201,32 @@ def test_after_an_override_the_record_is_one_click_away(site: Site) -> None:
     # The banner on every page links to the record too.
     inbox = site.client.get("/sharing/inbox").text
     assert f'class="govuk-notification-banner__link" href="/people/{person}"' in inbox
+
+
+def test_share_decision_form_keeps_the_ticked_fields_after_an_error(site: Site) -> None:
+    person, fact_id = site.child_with_attendance()
+    site.sign_in(OFFICER)
+    made = site.client.post(
+        f"/people/{person}/requests",
+        data={
+            "csrf_token": site.token(f"/people/{person}/requests/new"),
+            "holder": "SCH1",
+            "categories": "education",
+            "purpose": "safeguarding_children",
+            "urgency": "urgent",
+            "reason": "Child seen out of school in the day with adults of concern",
+        },
+        follow_redirects=False,
+    )
+    request_path = made.headers["location"]
+    site.sign_in(DSL)
+    ticked = f"{fact_id}|education|occurred_at"
+    answer = site.client.post(
+        f"{request_path}/answer",
+        data={"csrf_token": site.token(request_path), "share": [ticked], "consent_sought": "no"},
+    )
+    assert answer.status_code == 422
+    assert 'href="#choice"' in answer.text
+    assert f'value="{ticked}" checked' in answer.text
+    assert f'value="{fact_id}|education|code">' in answer.text  # not ticked, not checked
+    assert 'value="no" checked' in answer.text

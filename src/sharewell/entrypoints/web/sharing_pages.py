@@ -270,6 +270,7 @@ async def answer(
     values["consent_sought"] = str(form.get("consent_sought", ""))
     values["legal_basis"] = [str(b) for b in form.getlist("legal_basis")]
     chosen = [str(v) for v in form.getlist("share")]
+    values["share"] = chosen  # ticked again if the form comes back with an error
     errors: dict[str, str] = {}
     if values["choice"] not in {"share", "not_share"}:
         errors["choice"] = "Choose whether to share"
