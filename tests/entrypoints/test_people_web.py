@@ -242,3 +242,32 @@ def test_record_shows_the_sharewell_id_and_links_to_refer_and_report(demo) -> No
     assert "Report an event" not in actions
     form = client.get(f"/mash/referrals/new?person={pupil}").text
     assert f'value="{pupil}"' in form
+
+
+def test_consent_form_keeps_what_was_entered_after_an_error(demo) -> None:  # type: ignore[no-untyped-def]
+    client, _, scenario = demo
+    sign_in(client, DSL_EMAIL, "safeguarding_children")
+    page = client.get(f"/people/{scenario.pupil}/consent")
+    # The purpose of the practitioner's work is chosen to begin with.
+    assert re.search(r'<option value="safeguarding_children"\s+selected', page.text)
+    no_state = client.post(
+        f"/people/{scenario.pupil}/consent",
+        data={
+            "consent-purpose": "early_help",
+            "obtained-how": "In person at a home visit",
+            "csrf_token": _csrf(page.text),
+        },
+    )
+    assert no_state.status_code == 400
+    assert 'href="#state"' in no_state.text
+    assert re.search(r'<option value="early_help"\s+selected', no_state.text)
+    assert not re.search(r'<option value="safeguarding_children"\s+selected', no_state.text)
+    assert 'value="In person at a home visit"' in no_state.text
+    no_purpose = client.post(
+        f"/people/{scenario.pupil}/consent",
+        data={"consent-purpose": "", "state": "refused", "csrf_token": _csrf(page.text)},
+    )
+    assert no_purpose.status_code == 400
+    assert 'href="#consent-purpose"' in no_purpose.text
+    assert re.search(r'value="refused"\s+checked', no_purpose.text)
+    assert not re.search(r'<option value="[a-z_]+"\s+selected', no_purpose.text)

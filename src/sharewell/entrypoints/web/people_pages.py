@@ -403,8 +403,12 @@ def _consent_page(
     purpose: Purpose,
     *,
     errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
+    # What the practitioner entered, shown again after an error; the purpose of their work is
+    # the first guess for the purpose the consent is for.
+    values = values or {"consent-purpose": purpose.value}
     person = wiring.disclosure.person(
         actor=Actor.of(viewer), purpose=purpose, person_id=person_id, at=_now(request)
     )
@@ -419,10 +423,22 @@ def _consent_page(
             "nav": "people",
             "person": person,
             "purposes": [
-                {"value": p.value, "text": p.label.capitalize(), "checked": p is purpose}
+                {
+                    "value": p.value,
+                    "text": p.label.capitalize(),
+                    "selected": p.value == values.get("consent-purpose"),
+                }
                 for p in Purpose
             ],
-            "states": [{"value": s.value, "text": s.value.capitalize()} for s in ConsentState],
+            "states": [
+                {
+                    "value": s.value,
+                    "text": s.value.capitalize(),
+                    "checked": s.value == values.get("state"),
+                }
+                for s in ConsentState
+            ],
+            "values": values,
             "kinds": [
                 {"value": k.value, "text": k.value.replace("_", " ").capitalize()}
                 for k in RelationshipKind
@@ -506,7 +522,10 @@ def record_consent(
         except SharewellError as exc:
             errors[exc.field or "state"] = exc.message
     if errors:
-        return _consent_page(request, wiring, viewer, person_id, purpose, errors=errors, status=400)
+        entered = {"consent-purpose": consent_purpose, "state": state, "obtained-how": obtained_how}
+        return _consent_page(
+            request, wiring, viewer, person_id, purpose, errors=errors, values=entered, status=400
+        )
     session = session_of(request)
     assert session is not None
     session.flash("Consent recorded")
