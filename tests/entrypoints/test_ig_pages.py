@@ -168,3 +168,23 @@ def test_a_review_without_a_conclusion_is_shown_again_with_the_notes(site: Site)
     assert ">Spoke to the head teacher</textarea>" in answer.text
     # Nothing was recorded: the override still waits for review.
     assert f"Person {person}" in site.client.get("/ig/overrides").text
+
+
+def test_audit_search_shows_outcomes_in_plain_english(site: Site) -> None:
+    person = _use_an_override(site)
+    site.sign_in(SCHOOL_IG)
+    found = site.client.get(f"/ig/audit?person={person}&kind=override").text
+    rows = found.split('id="hits"')[1]
+    assert "Permitted" in rows
+    assert ">permit<" not in rows
+
+
+def test_audit_search_with_an_invalid_date_says_so(site: Site) -> None:
+    site.sign_in(SCHOOL_IG)
+    answer = site.client.get("/ig/audit?since=2026-02-31&until=2026-03-01")
+    assert answer.status_code == 400
+    assert 'href="#since"' in answer.text
+    assert 'id="since-error"' in answer.text
+    assert 'href="#until"' not in answer.text
+    assert 'value="2026-02-31"' in answer.text
+    assert 'id="hits"' not in answer.text  # no search made wider than asked
