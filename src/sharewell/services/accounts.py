@@ -28,7 +28,7 @@ SIGN_IN_FAILED = "The email address or password is not right"
 def _locked(until: datetime) -> AccountLocked:
     return AccountLocked(
         "This account is locked because of too many failed sign-ins. "
-        f"Try again after {london(until)} (UK time).",
+        f"Try again after {london(until)}.",
         field="email",
     )
 
