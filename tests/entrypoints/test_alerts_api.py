@@ -168,3 +168,37 @@ def test_mash_referral_over_the_api_from_referral_to_outcome(api: Api) -> None:
     [mine] = api.client.get("/api/v1/mash/referrals").json()
     assert mine["outcome"] == "strategy_discussion"
     assert mine["contributions"] == []  # the referrer sees the outcome, not the partners' words
+
+
+def _fields_with_ids(page: str) -> set[str]:
+    return set(re.findall(r'<(?:input|select|textarea|fieldset)[^>]*\bid="([^"]+)"', page))
+
+
+def test_mash_form_errors_link_to_their_fields(api: Api) -> None:
+    api.sign_in(TEACHER)
+    made = api.post(
+        "/api/v1/mash/referrals",
+        {
+            "person_id": api.scenario.pupil,
+            "subject": "child",
+            "concern": "Arrives hungry most days and has missed a week of school",
+        },
+    )
+    referral = made.json()["id"]
+    api.sign_in(HUB)
+    unrated = api.client.post(f"/mash/referrals/{referral}/triage", data={"csrf_token": api.csrf})
+    assert unrated.status_code == 422
+    assert 'href="#rag"' in unrated.text
+    assert "rag" in _fields_with_ids(unrated.text)
+    assert 'aria-describedby="rag-error"' in unrated.text
+    api.post(f"/api/v1/mash/referrals/{referral}/triage", {"rag": "amber"})
+    undecided = api.client.post(
+        f"/mash/referrals/{referral}/decision",
+        data={"csrf_token": api.csrf, "note": "Early help offered"},
+    )
+    assert undecided.status_code == 422
+    summary = undecided.text.split("govuk-error-summary__list")[1].split("</ul>")[0]
+    links = re.findall(r'<a href="#([^"]+)"', summary)
+    assert links == ["outcome", "consent_sought"]
+    assert set(links) <= _fields_with_ids(undecided.text)
+    assert ">Early help offered</textarea>" in undecided.text

@@ -202,7 +202,7 @@ def test_amber_mash_referral_collects_two_contributions_and_the_referrer_sees_th
     hub.get_by_label("Amber").check()
     hub.get_by_role("button", name="Save the rating").click()
     hub.wait_for_url("**/mash/referrals/*")
-    assert "Amber" in hub.locator("#rag").text_content()
+    assert "Amber" in hub.locator("#rating").text_content()
     hub.locator("#orgs").select_option(["POL", "GP1"])
     hub.get_by_role("button", name="Ask for research").click()
     hub.wait_for_url("**/mash/referrals/*")
@@ -238,7 +238,7 @@ def test_amber_mash_referral_collects_two_contributions_and_the_referrer_sees_th
     assert_accessible(hub)
 
     teacher.goto(referral_url)
-    outcome = teacher.locator("#outcome").text_content()
+    outcome = teacher.locator("#decision-outcome").text_content()
     assert "Early help" in outcome and "family hub" in outcome
     assert_accessible(teacher)
     teacher.goto("/mash")

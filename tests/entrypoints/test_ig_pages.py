@@ -132,3 +132,59 @@ def test_tokens_page_shows_a_new_token_once_and_revokes(site: Site) -> None:
         "/api/v1/share-requests/sent", headers={"Authorization": f"Bearer {secret}"}
     )
     assert refused.status_code == 401
+
+
+def _use_an_override(site: Site) -> str:
+    person, _ = site.child_with_attendance()
+    site.sign_in("eh@ehn.anyshire.example")
+    site.client.post(
+        f"/people/{person}/override",
+        data={
+            "csrf_token": site.token(f"/people/{person}/override"),
+            "holder": "SCH1",
+            "category": "education",
+            "purpose": "early_help",
+            "basis": "safeguarding",
+            "justification": "Child missing overnight, whereabouts unknown",
+        },
+    )
+    return person
+
+
+def test_a_review_without_a_conclusion_is_shown_again_with_the_notes(site: Site) -> None:
+    person = _use_an_override(site)
+    site.sign_in(SCHOOL_IG)
+    queue = site.client.get("/ig/overrides").text
+    review_id = queue.split('action="/ig/overrides/')[1].split('"')[0]
+    answer = site.client.post(
+        f"/ig/overrides/{review_id}",
+        data={"csrf_token": site.token("/ig/overrides"), "notes": "Spoke to the head teacher"},
+    )
+    assert answer.status_code == 422
+    assert "There is a problem" in answer.text
+    assert f'href="#outcome-{review_id}"' in answer.text
+    assert f'id="outcome-{review_id}" name="outcome" type="radio"' in answer.text
+    assert f'id="outcome-{review_id}-error"' in answer.text
+    assert ">Spoke to the head teacher</textarea>" in answer.text
+    # Nothing was recorded: the override still waits for review.
+    assert f"Person {person}" in site.client.get("/ig/overrides").text
+
+
+def test_audit_search_shows_outcomes_in_plain_english(site: Site) -> None:
+    person = _use_an_override(site)
+    site.sign_in(SCHOOL_IG)
+    found = site.client.get(f"/ig/audit?person={person}&kind=override").text
+    rows = found.split('id="hits"')[1]
+    assert "Permitted" in rows
+    assert ">permit<" not in rows
+
+
+def test_audit_search_with_an_invalid_date_says_so(site: Site) -> None:
+    site.sign_in(SCHOOL_IG)
+    answer = site.client.get("/ig/audit?since=2026-02-31&until=2026-03-01")
+    assert answer.status_code == 400
+    assert 'href="#since"' in answer.text
+    assert 'id="since-error"' in answer.text
+    assert 'href="#until"' not in answer.text
+    assert 'value="2026-02-31"' in answer.text
+    assert 'id="hits"' not in answer.text  # no search made wider than asked

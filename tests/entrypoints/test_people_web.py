@@ -212,3 +212,62 @@ def test_withheld_items_offer_an_override_only_where_design_allows(demo) -> None
     # No agreement at all (police intelligence): no override is offered, only a request.
     assert "holder=POL&amp;category=police_intelligence" in page.text
     assert "override?holder=POL&amp;category=police_intelligence" not in page.text
+
+
+def _record_actions(page: str) -> str:
+    return page.split('id="record-actions"')[1].split("</ul>")[0]
+
+
+def test_record_shows_the_sharewell_id_and_links_to_refer_and_report(demo) -> None:  # type: ignore[no-untyped-def]
+    client, _, scenario = demo
+    pupil = scenario.pupil
+    # The police hold their own record of the pupil and report events: both links.
+    sign_in(client, "officer@pol.anyshire.example", "safeguarding_children")
+    page = client.get(f"/people/{pupil}")
+    assert page.status_code == 200
+    assert re.search(
+        rf'Sharewell id\s*</dt>\s*<dd class="govuk-summary-list__value">\s*{pupil}\s*</dd>',
+        page.text,
+    )
+    actions = _record_actions(page.text)
+    assert f'href="/mash/referrals/new?person={pupil}">Refer to the safeguarding hub' in actions
+    assert f'href="/alerts/events/new?person={pupil}">Report an event' in actions
+    form = client.get(f"/alerts/events/new?person={pupil}").text
+    assert f'id="person" name="person" type="text" value="{pupil}"' in form
+    # A school reports no events: it may refer, but is not offered a form it cannot use.
+    client.cookies.clear()
+    sign_in(client, DSL_EMAIL, "safeguarding_children")
+    actions = _record_actions(client.get(f"/people/{pupil}").text)
+    assert f"/mash/referrals/new?person={pupil}" in actions
+    assert "Report an event" not in actions
+    form = client.get(f"/mash/referrals/new?person={pupil}").text
+    assert f'value="{pupil}"' in form
+
+
+def test_consent_form_keeps_what_was_entered_after_an_error(demo) -> None:  # type: ignore[no-untyped-def]
+    client, _, scenario = demo
+    sign_in(client, DSL_EMAIL, "safeguarding_children")
+    page = client.get(f"/people/{scenario.pupil}/consent")
+    # The purpose of the practitioner's work is chosen to begin with.
+    assert re.search(r'<option value="safeguarding_children"\s+selected', page.text)
+    no_state = client.post(
+        f"/people/{scenario.pupil}/consent",
+        data={
+            "consent-purpose": "early_help",
+            "obtained-how": "In person at a home visit",
+            "csrf_token": _csrf(page.text),
+        },
+    )
+    assert no_state.status_code == 400
+    assert 'href="#state"' in no_state.text
+    assert re.search(r'<option value="early_help"\s+selected', no_state.text)
+    assert not re.search(r'<option value="safeguarding_children"\s+selected', no_state.text)
+    assert 'value="In person at a home visit"' in no_state.text
+    no_purpose = client.post(
+        f"/people/{scenario.pupil}/consent",
+        data={"consent-purpose": "", "state": "refused", "csrf_token": _csrf(page.text)},
+    )
+    assert no_purpose.status_code == 400
+    assert 'href="#consent-purpose"' in no_purpose.text
+    assert re.search(r'value="refused"\s+checked', no_purpose.text)
+    assert not re.search(r'<option value="[a-z_]+"\s+selected', no_purpose.text)

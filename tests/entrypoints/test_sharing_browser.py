@@ -149,6 +149,11 @@ def test_emergency_override_banner_then_ig_review(
     worker.wait_for_url("**/override/active")
     banner = worker.get_by_role("region", name="Emergency override in force")
     assert "minutes left" in banner.inner_text()
+    view = worker.get_by_role("button", name="View the record now")
+    assert view.get_attribute("href") == f"/people/{person}"
+    assert banner.get_by_role("link", name="View the record").get_attribute("href") == (
+        f"/people/{person}"
+    )
     assert_accessible(worker)
     worker.goto("/sharing/requests")
     assert worker.get_by_role("region", name="Emergency override in force").is_visible()
@@ -173,3 +178,44 @@ def test_emergency_override_banner_then_ig_review(
     ):
         ig.goto(path)
         assert_accessible(ig)
+
+
+def test_error_states_of_the_override_and_ig_forms_are_accessible(
+    as_user: Callable[[str], Any],
+    server: tuple[str, str, str],
+    assert_accessible: Callable[[Any], None],
+) -> None:
+    _base, person, _fact = server
+    worker = as_user(EARLY_HELP)
+    worker.goto(f"/people/{person}/override?category=education")
+    worker.get_by_role("button", name="Use emergency override").click()
+    summary = worker.locator(".govuk-error-summary")
+    assert "Choose the organisation that holds the information" in summary.inner_text()
+    assert_accessible(worker)
+    worker.select_option("#holder", "SCH1")
+    worker.select_option("#purpose", "early_help")
+    worker.check("#basis-safeguarding")
+    worker.fill("#justification", "Child missing overnight, whereabouts unknown")
+    worker.get_by_role("button", name="Use emergency override").click()
+    worker.wait_for_url("**/override/active")
+
+    ig = as_user(SCHOOL_IG)
+    ig.goto("/ig/overrides")
+    card = ig.locator(".govuk-summary-card", has_text=f"Person {person}").first
+    card.get_by_label("What the review found").fill("Spoke to the head teacher")
+    card.get_by_role("button", name="Record review").click()
+    ig.wait_for_load_state()
+    ig.get_by_role("link", name="Choose justified or refer for investigation").click()
+    focused = ig.evaluate("document.activeElement.id")
+    card = ig.locator(".govuk-summary-card", has_text=f"Person {person}").first
+    assert focused == card.get_by_label("Justified").get_attribute("id")
+    assert card.get_by_label("What the review found").input_value() == ("Spoke to the head teacher")
+    assert_accessible(ig)
+    card.get_by_label("Justified").check()
+    card.get_by_role("button", name="Record review").click()
+    ig.wait_for_load_state()
+    assert "Review recorded" in ig.content()
+
+    ig.goto("/ig/audit?since=2026-02-31")
+    assert "Enter a real date" in ig.locator(".govuk-error-summary").inner_text()
+    assert_accessible(ig)

@@ -146,3 +146,87 @@ def test_override_needs_a_long_justification_then_shows_a_banner_and_reaches_ig(
         site.container.governance, at=datetime(2026, 3, 2, tzinfo=UTC) + timedelta(hours=1)
     )
     assert [r.person_id for r, _ in pending] == [person]
+
+
+def test_override_form_offers_partner_organisations_by_name(site: Site) -> None:
+    person, _ = site.child_with_attendance()
+    site.sign_in("eh@ehn.anyshire.example")
+    form = site.client.get(f"/people/{person}/override?holder=SCH1&category=education").text
+    holder = form.split('<select class="govuk-select" id="holder" name="holder"')[1]
+    holder = holder.split("</select>")[0]
+    school = site.container.organisations.get("SCH1")
+    assert school is not None
+    assert f'<option value="SCH1" selected>{school.name}</option>' in holder
+    assert 'value="EHN"' not in holder  # not their own organisation
+
+
+def test_override_with_an_unknown_holder_is_refused_with_a_field_error(site: Site) -> None:
+    person, _ = site.child_with_attendance()
+    site.sign_in("eh@ehn.anyshire.example")
+    answer = site.client.post(
+        f"/people/{person}/override",
+        data={
+            "csrf_token": site.token(f"/people/{person}/override"),
+            "holder": "NOSUCH",
+            "category": "education",
+            "purpose": "early_help",
+            "basis": "safeguarding",
+            "justification": "Child missing overnight, whereabouts unknown",
+        },
+    )
+    assert answer.status_code == 422
+    assert 'href="#holder"' in answer.text
+    assert 'id="holder-error"' in answer.text
+    assert "Choose the organisation that holds the information" in answer.text
+    assert not gov.pending_override_reviews(site.container.governance, at=site.clock())
+
+
+def test_after_an_override_the_record_is_one_click_away(site: Site) -> None:
+    person, _ = site.child_with_attendance()
+    site.sign_in("eh@ehn.anyshire.example")
+    used = site.client.post(
+        f"/people/{person}/override",
+        data={
+            "csrf_token": site.token(f"/people/{person}/override"),
+            "holder": "SCH1",
+            "category": "education",
+            "purpose": "early_help",
+            "basis": "safeguarding",
+            "justification": "Child missing overnight, whereabouts unknown",
+        },
+    )
+    assert used.status_code == 200
+    assert "View the record now" in used.text
+    assert f'href="/people/{person}" role="button"' in used.text
+    # The banner on every page links to the record too.
+    inbox = site.client.get("/sharing/inbox").text
+    assert f'class="govuk-notification-banner__link" href="/people/{person}"' in inbox
+
+
+def test_share_decision_form_keeps_the_ticked_fields_after_an_error(site: Site) -> None:
+    person, fact_id = site.child_with_attendance()
+    site.sign_in(OFFICER)
+    made = site.client.post(
+        f"/people/{person}/requests",
+        data={
+            "csrf_token": site.token(f"/people/{person}/requests/new"),
+            "holder": "SCH1",
+            "categories": "education",
+            "purpose": "safeguarding_children",
+            "urgency": "urgent",
+            "reason": "Child seen out of school in the day with adults of concern",
+        },
+        follow_redirects=False,
+    )
+    request_path = made.headers["location"]
+    site.sign_in(DSL)
+    ticked = f"{fact_id}|education|occurred_at"
+    answer = site.client.post(
+        f"{request_path}/answer",
+        data={"csrf_token": site.token(request_path), "share": [ticked], "consent_sought": "no"},
+    )
+    assert answer.status_code == 422
+    assert 'href="#choice"' in answer.text
+    assert f'value="{ticked}" checked' in answer.text
+    assert f'value="{fact_id}|education|code">' in answer.text  # not ticked, not checked
+    assert 'value="no" checked' in answer.text

@@ -34,6 +34,7 @@ def parse_instant(text: str, *, field: str) -> datetime:
 
 
 def london(value: datetime) -> str:
-    """A UTC instant as a London wall-clock string for people ("1 Mar 2026, 10:00")."""
+    """A UTC instant as a London wall-clock string for people, saying whether it is GMT or BST
+    as the instant falls ("1 Mar 2026, 10:00 GMT", "1 Jul 2026, 11:00 BST")."""
     local = ensure_utc(value).astimezone(LONDON)
-    return f"{local.day} {local:%b %Y, %H:%M}"
+    return f"{local.day} {local:%b %Y, %H:%M} {local.tzname()}"

@@ -38,7 +38,7 @@ def _locked(until: datetime) -> AccountLocked:
     # Said of an email address, not an account: an address nobody has is locked the same way.
     return AccountLocked(
         "Signing in with this email address is locked because of too many failed tries. "
-        f"Try again after {london(until)} (UK time).",
+        f"Try again after {london(until)}.",
         field="email",
     )
 

@@ -85,7 +85,7 @@ def inbox_page(request: Request, wiring: Wiring, practitioner: SignedIn) -> Resp
             "nav": "alerts",
             "alerts": [_row(a, names, at) for a in mine],
             "escalations": [_row(a, names, at) for a in chase],
-            "can_report": bool(_codes_for(wiring, practitioner)),
+            "can_report": bool(reportable_events(wiring, practitioner)),
             "dashboard": practitioner.role in DASHBOARD_ROLES,
         },
     )
@@ -131,7 +131,7 @@ def replay(request: Request, delivery_id: str, wiring: Wiring, practitioner: Sig
 # --- Reporting an event ------------------------------------------------------------------------
 
 
-def _codes_for(wiring: Container, practitioner: Practitioner) -> list[tuple[str, str, str]]:
+def reportable_events(wiring: Container, practitioner: Practitioner) -> list[tuple[str, str, str]]:
     """(code, category, label) of events the practitioner's organisation can report."""
     org = wiring.organisations.get(practitioner.org_code)
     if org is None:
@@ -158,7 +158,7 @@ def _event_form(
         {
             "title": "Report an event",
             "nav": "alerts",
-            "codes": _codes_for(wiring, practitioner),
+            "codes": reportable_events(wiring, practitioner),
             "values": values,
             "errors": errors,
             "error_summary": [{"text": m, "href": f"#{f}"} for f, m in errors.items()],
@@ -184,7 +184,7 @@ def new_event(
 async def report_event(request: Request, wiring: Wiring, practitioner: SignedIn) -> Response:
     form = await request.form()
     values = {name: str(form.get(name, "")).strip() for name in EVENT_FIELDS}
-    codes = {code: category for code, category, _ in _codes_for(wiring, practitioner)}
+    codes = {code: category for code, category, _ in reportable_events(wiring, practitioner)}
     errors: dict[str, str] = {}
     if not values["person"]:
         errors["person"] = "Enter the person's Sharewell id"

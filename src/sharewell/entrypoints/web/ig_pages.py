@@ -4,7 +4,7 @@ verification status and inclusion proofs, and the organisation's API tokens."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -18,6 +18,7 @@ from sharewell.domain.agreement_text import render as agreement_in_english
 from sharewell.domain.agreements import AgreementInvalid
 from sharewell.domain.api_tokens import Scope
 from sharewell.domain.audit import AuditKind
+from sharewell.domain.audit_outcomes import outcome_label
 from sharewell.domain.errors import ConfigurationError, PermissionDenied, SharewellError
 from sharewell.domain.organisations import Practitioner
 from sharewell.domain.overrides import ReviewOutcome
@@ -218,8 +219,17 @@ def holder_queue(wiring: Container, lead: Practitioner, at: datetime) -> list[An
     ]
 
 
-@router.get("/ig/overrides")
-def overrides(request: Request, wiring: Wiring, lead: IgLead) -> Response:
+def _overrides_page(
+    request: Request,
+    wiring: Container,
+    lead: Practitioner,
+    *,
+    failed: str | None = None,
+    notes: str = "",
+) -> Response:
+    """The queue; `failed` is the review whose form was sent without a conclusion, shown again
+    with the error and the notes written."""
+    error = "Choose justified or refer for investigation"
     rows = [
         {
             "id": r.id,
@@ -230,12 +240,23 @@ def overrides(request: Request, wiring: Wiring, lead: IgLead) -> Response:
             "granted": london(r.granted_at),
             "due": london(r.review_due_at),
             "overdue": overdue,
+            "error": error if r.id == failed else None,
+            "notes": notes if r.id == failed else "",
         }
         for r, overdue in holder_queue(wiring, lead, _now(request))
     ]
+    summary = [{"text": error, "href": f"#outcome-{failed}"}] if failed else []
     return render(
-        request, "ig_overrides.html", {"title": "Override reviews", "nav": "ig", "rows": rows}
+        request,
+        "ig_overrides.html",
+        {"title": "Override reviews", "nav": "ig", "rows": rows, "error_summary": summary},
+        status=422 if failed else 200,
     )
+
+
+@router.get("/ig/overrides")
+def overrides(request: Request, wiring: Wiring, lead: IgLead) -> Response:
+    return _overrides_page(request, wiring, lead)
 
 
 @router.post("/ig/overrides/{review_id}")
@@ -244,14 +265,15 @@ async def review(request: Request, review_id: str, wiring: Wiring, lead: IgLead)
     if review_id not in {r.id for r, _ in holder_queue(wiring, lead, _now(request))}:
         raise PermissionDenied("That override is not in your review queue")
     outcome = str(form.get("outcome", ""))
+    notes = str(form.get("notes", ""))
     if outcome not in ReviewOutcome.__members__.values():
-        raise PermissionDenied("Choose justified or refer for investigation")
+        return _overrides_page(request, wiring, lead, failed=review_id, notes=notes)
     gov.review_override(
         wiring.governance,
         wiring.audit,
         review_id,
         outcome=ReviewOutcome(outcome),
-        notes=str(form.get("notes", "")) or "No notes",
+        notes=notes or "No notes",
         actor=gov.Actor.of(lead),
         at=_now(request),
     )
@@ -263,10 +285,14 @@ async def review(request: Request, review_id: str, wiring: Wiring, lead: IgLead)
 
 
 def _day(text: str) -> datetime | None:
-    try:
-        return datetime.fromisoformat(text).replace(tzinfo=LONDON) if text else None
-    except ValueError:
-        return None
+    """The start of a day (YYYY-MM-DD) in London; ValueError if it is not a real date."""
+    return datetime.combine(date.fromisoformat(text), time(), tzinfo=LONDON) if text else None
+
+
+DATE_ERRORS = {
+    "since": "Enter a real date for 'From', like 2026-03-01",
+    "until": "Enter a real date for 'To', like 2026-03-31",
+}
 
 
 @router.get("/ig/audit")
@@ -288,15 +314,23 @@ def audit(
         verification = {"intact": report.intact, "summary": report.summary()}
     except ConfigurationError as exc:
         verification = {"intact": False, "summary": exc.message}
-    end = _day(until)
+    days: dict[str, datetime | None] = {}
+    errors: dict[str, str] = {}
+    for name, text in (("since", since.strip()), ("until", until.strip())):
+        try:
+            days[name] = _day(text)
+        except ValueError:
+            errors[name] = DATE_ERRORS[name]
+    end = days.get("until")
     query = AuditQuery(
         subject_id=person.strip() or None,
         actor_id=practitioner.strip() or None,
         kind=kind if kind in AuditKind.__members__.values() else None,
-        since=_day(since),
+        since=days.get("since"),
         until=end + timedelta(days=1) if end else None,
     )
-    searched = any([person, practitioner, kind, since, until])
+    # A date that is not a date is said so, not quietly dropped (which would widen the search).
+    searched = any([person, practitioner, kind, since, until]) and not errors
     hits, more = search_audit(wiring.audit_reader, query) if searched else ([], False)
     return render(
         request,
@@ -321,12 +355,15 @@ def audit(
                     "kind": h.entry.get("kind"),
                     "actor": h.entry.get("actor_id") or "",
                     "subject": h.entry.get("subject_id") or "",
-                    "outcome": h.entry.get("outcome") or "",
+                    "outcome": outcome_label(str(h.entry.get("outcome") or "")),
                 }
                 for h in hits
             ],
             "more": more,
+            "errors": errors,
+            "error_summary": [{"text": m, "href": f"#{f}"} for f, m in errors.items()],
         },
+        status=400 if errors else 200,
     )
 
 

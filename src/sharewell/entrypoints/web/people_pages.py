@@ -21,6 +21,7 @@ from sharewell.domain.relationships import Relationship, RelationshipKind
 from sharewell.domain.times import LONDON, london
 from sharewell.domain.vocabulary import Purpose
 from sharewell.entrypoints.api.deps import container, current_practitioner
+from sharewell.entrypoints.web.alert_pages import reportable_events
 from sharewell.entrypoints.web.sessions import session_of
 from sharewell.entrypoints.web.templating import render
 from sharewell.services import governance
@@ -341,6 +342,14 @@ def joined_up_record(
         for f in record.chronology
     ]
     withheld = _withheld(person_id, record.withheld)
+    about = urlencode({"person": record.person.person_id})
+    # Every partner's practitioner may refer to the hub; an event is reported only by an
+    # organisation that reports such events and holds its own record of the person.
+    actions = [{"href": f"/mash/referrals/new?{about}", "text": "Refer to the safeguarding hub"}]
+    if reportable_events(wiring, viewer) and any(
+        i.org_code == viewer.org_code for i in record.person.identities
+    ):
+        actions.append({"href": f"/alerts/events/new?{about}", "text": "Report an event"})
     return render(
         request,
         "person_record.html",
@@ -352,6 +361,7 @@ def joined_up_record(
             "rows": rows,
             "withheld": withheld,
             "limits": record.limits,
+            "actions": actions,
             "risk": _risk_section(request, wiring, viewer, purpose, person_id),
         },
     )
@@ -393,8 +403,12 @@ def _consent_page(
     purpose: Purpose,
     *,
     errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
+    # What the practitioner entered, shown again after an error; the purpose of their work is
+    # the first guess for the purpose the consent is for.
+    values = values or {"consent-purpose": purpose.value}
     person = wiring.disclosure.person(
         actor=Actor.of(viewer), purpose=purpose, person_id=person_id, at=_now(request)
     )
@@ -409,10 +423,22 @@ def _consent_page(
             "nav": "people",
             "person": person,
             "purposes": [
-                {"value": p.value, "text": p.label.capitalize(), "checked": p is purpose}
+                {
+                    "value": p.value,
+                    "text": p.label.capitalize(),
+                    "selected": p.value == values.get("consent-purpose"),
+                }
                 for p in Purpose
             ],
-            "states": [{"value": s.value, "text": s.value.capitalize()} for s in ConsentState],
+            "states": [
+                {
+                    "value": s.value,
+                    "text": s.value.capitalize(),
+                    "checked": s.value == values.get("state"),
+                }
+                for s in ConsentState
+            ],
+            "values": values,
             "kinds": [
                 {"value": k.value, "text": k.value.replace("_", " ").capitalize()}
                 for k in RelationshipKind
@@ -496,7 +522,10 @@ def record_consent(
         except SharewellError as exc:
             errors[exc.field or "state"] = exc.message
     if errors:
-        return _consent_page(request, wiring, viewer, person_id, purpose, errors=errors, status=400)
+        entered = {"consent-purpose": consent_purpose, "state": state, "obtained-how": obtained_how}
+        return _consent_page(
+            request, wiring, viewer, person_id, purpose, errors=errors, values=entered, status=400
+        )
     session = session_of(request)
     assert session is not None
     session.flash("Consent recorded")

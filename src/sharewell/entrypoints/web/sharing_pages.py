@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse, Response
@@ -269,6 +270,7 @@ async def answer(
     values["consent_sought"] = str(form.get("consent_sought", ""))
     values["legal_basis"] = [str(b) for b in form.getlist("legal_basis")]
     chosen = [str(v) for v in form.getlist("share")]
+    values["share"] = chosen  # ticked again if the form comes back with an error
     errors: dict[str, str] = {}
     if values["choice"] not in {"share", "not_share"}:
         errors["choice"] = "Choose whether to share"
@@ -325,6 +327,8 @@ async def answer(
 
 def _override_form(
     request: Request,
+    wiring: Container,
+    practitioner: Practitioner,
     person_id: str,
     values: dict[str, str],
     errors: dict[str, str] | None = None,
@@ -337,6 +341,7 @@ def _override_form(
         {
             "title": "Emergency override",
             "person_id": person_id,
+            "organisations": _organisations(wiring, practitioner.org_code),
             "values": values,
             "errors": errors,
             "error_summary": _summary(errors),
@@ -354,7 +359,8 @@ def _override_form(
 def override_form(
     request: Request,
     person_id: str,
-    _practitioner: SignedIn,
+    wiring: Wiring,
+    practitioner: SignedIn,
     holder: str = "",
     category: str = "",
 ) -> Response:
@@ -365,7 +371,7 @@ def override_form(
         "purpose": "",
         "justification": "",
     }
-    return _override_form(request, person_id, values)
+    return _override_form(request, wiring, practitioner, person_id, values)
 
 
 @router.post("/people/{person_id}/override")
@@ -377,8 +383,10 @@ async def override(
         k: str(form.get(k, "")) for k in ("holder", "category", "basis", "purpose", "justification")
     }
     errors: dict[str, str] = {}
-    if not values["holder"].strip():
-        errors["holder"] = "Say which organisation holds the information"
+    # Only a partner organisation can hold the information: a mistyped or made-up code is
+    # refused here rather than decided (and audited) as a request to nobody.
+    if values["holder"] not in {o.code for o in _organisations(wiring, practitioner.org_code)}:
+        errors["holder"] = "Choose the organisation that holds the information"
     if values["category"] not in DataCategory.__members__.values():
         errors["category"] = "Choose the kind of information"
     if values["purpose"] not in Purpose.__members__.values():
@@ -390,7 +398,7 @@ async def override(
             f"Explain why this cannot wait, in at least {OVERRIDE_MIN_CHARS} characters"
         )
     if errors:
-        return _override_form(request, person_id, values, errors)
+        return _override_form(request, wiring, practitioner, person_id, values, errors)
     result, review = gov.request_override(
         wiring.governance,
         wiring.practitioners,
@@ -399,7 +407,7 @@ async def override(
         person_id=person_id,
         request=AccessRequest(
             Purpose(values["purpose"]),
-            (values["holder"].strip(),),
+            (values["holder"],),
             (DataCategory(values["category"]),),
         ),
         tier=OverrideTier.EMERGENCY,
@@ -411,7 +419,7 @@ async def override(
         denied = sorted(
             {r.explanation for d in result.decisions for r in d.reasons},
         )
-        return _override_form(request, person_id, values, denied=denied)
+        return _override_form(request, wiring, practitioner, person_id, values, denied=denied)
     session = session_of(request)
     if session is not None:
         overrides = dict(session.data.get("overrides") or {})
@@ -427,5 +435,11 @@ async def override(
 @router.get("/people/{person_id}/override/active")
 def override_active(request: Request, person_id: str, _practitioner: SignedIn) -> Response:
     return render(
-        request, "override_active.html", {"title": "Emergency override", "person_id": person_id}
+        request,
+        "override_active.html",
+        {
+            "title": "Emergency override",
+            "person_id": person_id,
+            "record_href": f"/people/{quote(person_id, safe='')}",
+        },
     )
