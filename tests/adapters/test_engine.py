@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -17,7 +18,11 @@ from sharewell.adapters.db.engine import (
     reads_only,
 )
 from sharewell.adapters.db.governance import _DECISION_INPUTS
-from sharewell.adapters.db.tables_governance import ConsentRecordRow, RelationshipRow
+from sharewell.adapters.db.tables_governance import (
+    ConsentRecordRow,
+    OverrideReviewRow,
+    RelationshipRow,
+)
 
 
 def _kill_other_backends(engine: Engine) -> None:
@@ -133,16 +138,38 @@ def test_fetch_all_gives_what_sqlalchemy_gives(engine: Engine) -> None:
                 recorded_by="gp1",
             )
         )
+        conn.execute(
+            insert(OverrideReviewRow).values(
+                id="o1",
+                practitioner_id="gp1",
+                org="GP1",
+                person_id="p1",
+                purpose="direct_care",
+                tier="emergency",
+                basis="vital_interests",
+                justification="Unconscious in A&E, history needed now",
+                decisions=[{"holder": "POL", "category": "criminal_offence"}],
+                granted_at=datetime(2026, 1, 3, 9, tzinfo=UTC),
+                expires_at=datetime(2026, 1, 3, 13, tzinfo=UTC),
+                review_due_at=datetime(2026, 1, 6, 9, tzinfo=UTC),
+            )
+        )
+    inputs = {
+        "person_id": "p1",
+        "practitioner_id": "gp1",
+        "at": datetime(2026, 1, 3, 10, tzinfo=UTC),
+    }
     with read_connection(engine) as conn:
-        fast = fetch_all(conn, _DECISION_INPUTS, {"person_id": "p1"})
-        slow = conn.execute(_DECISION_INPUTS, {"person_id": "p1"}).all()
+        fast = fetch_all(conn, _DECISION_INPUTS, inputs)
+        slow = conn.execute(_DECISION_INPUTS, inputs).all()
     assert [tuple(row) for row in fast] == [tuple(row) for row in slow]
-    assert [row.kind for row in fast] == ["a", "c", "r"]
+    assert [row.kind for row in fast] == ["a", "c", "o", "r"]
     recorded = fast[1][12]  # naive from SQLite, as through SQLAlchemy (the adapters add UTC)
     assert (recorded if recorded.tzinfo else recorded.replace(tzinfo=UTC)) == datetime(
         2026, 1, 2, 3, 4, 5, tzinfo=UTC
     )
-    assert fast[2][14] == date(2026, 1, 1)
+    assert fast[3][14] == date(2026, 1, 1)
+    assert json.loads(fast[2][17]) == [{"holder": "POL", "category": "criminal_offence"}]
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)

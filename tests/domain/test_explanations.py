@@ -70,7 +70,7 @@ def test_explains_an_override_with_its_expiry_and_review() -> None:
     [decision] = decide(INDEX, DSL, Subject("s1"), request, AT).decisions
     text = explain(decision, NAMES)
     assert "vital interests" in text
-    assert "2026-03-01T14:00:00Z" in text
+    assert "It lasts until 1 Mar 2026, 14:00 GMT" in text  # as people read times
     assert "review" in text
 
 

@@ -8,8 +8,12 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select, text
 
+from sharewell.adapters.db.tables_identity import PersonLinkRow
 from sharewell.config import Settings
+from sharewell.domain.errors import NotFound
+from sharewell.domain.vocabulary import Purpose
 from sharewell.services import governance as gov
 from tests.entrypoints.sharing_kit import DSL, OFFICER, Site, make_site
 
@@ -230,3 +234,72 @@ def test_share_decision_form_keeps_the_ticked_fields_after_an_error(site: Site) 
     assert f'value="{ticked}" checked' in answer.text
     assert f'value="{fact_id}|education|code">' in answer.text  # not ticked, not checked
     assert 'value="no" checked' in answer.text
+
+
+def _withheld_with_override(site: Site, email: str, purpose: str) -> tuple[str, str, str]:
+    """A person whose record `email` may see for `purpose`, with a group withheld that an
+    emergency override may overcome: (person, holder, category)."""
+    practitioner = site.container.practitioners.by_email(email)
+    assert practitioner is not None
+    with site.container.engine.connect() as conn:
+        people = sorted(conn.execute(select(PersonLinkRow.person_id).distinct()).scalars())
+    for person in people:
+        try:
+            record = site.container.disclosure.joined_up_record(
+                actor=gov.Actor.signed_in(practitioner),
+                purpose=Purpose(purpose),
+                person_id=person,
+                at=site.clock(),
+            )
+        except NotFound:
+            continue
+        for group in record.withheld:
+            if group.override_available:
+                return person, group.org_code, group.category.value
+    raise AssertionError(f"no record with an overridable group for {email}")
+
+
+def test_an_override_shows_what_it_covers_on_the_record_until_it_ends(site: Site) -> None:
+    gp = "gp@gp1.anyshire.example"
+    person, holder, category = _withheld_with_override(site, gp, "direct_care")
+    site.sign_in(gp)
+    site.client.post(
+        "/purpose", data={"csrf_token": site.token("/purpose"), "purpose": "direct_care"}
+    )
+    path = f"/people/{person}/override?holder={holder}&category={category}"
+    before = site.client.get(f"/people/{person}").text
+    assert f'href="{path}"'.replace("&", "&amp;") in before  # withheld, override offered
+    used = site.client.post(
+        f"/people/{person}/override",
+        data={
+            "csrf_token": site.token(path),
+            "holder": holder,
+            "category": category,
+            "purpose": "direct_care",
+            "basis": "vital_interests",
+            "justification": "Collapsed in clinic, mental health history needed now",
+        },
+    )
+    assert used.status_code == 200
+    assert "Emergency override in force" in used.text
+    during = site.client.get(f"/people/{person}").text
+    # The group is shown now, with why: no longer offered for an override.
+    assert f'href="{path}"'.replace("&", "&amp;") not in during
+    assert "by an override on the grounds of vital interests" in during
+    assert "information governance will review it" in during
+    # Reading under the override is audited as such, naming the review it rests on.
+    [review] = [
+        r for r, _ in gov.pending_override_reviews(site.container.governance, at=site.clock())
+    ]
+    with site.container.engine.connect() as conn:
+        bodies = conn.execute(
+            text("SELECT body FROM audit_entries WHERE kind = 'decision' ORDER BY idx DESC")
+        ).scalars()
+        latest = next(iter(bodies))
+    assert f'"override_review":"{review.id}"' in latest.replace(" ", "")
+    # Four hours on (in steps shorter than the idle sign-out), it is withheld again.
+    for _ in range(12):
+        site.clock.advance(minutes=20)
+        site.client.get("/sharing/inbox")
+    after = site.client.get(f"/people/{person}").text
+    assert f'href="{path}"'.replace("&", "&amp;") in after

@@ -485,7 +485,7 @@ class BrokenConsents:
         def broken() -> Iterator[GovernanceTransaction]:
             with opener() as tx:
 
-                def failing(_person_id: str) -> Any:
+                def failing(_person_id: str, **_inputs: Any) -> Any:
                     raise RuntimeError("consent table unreadable")
 
                 tx.decision_inputs = failing  # type: ignore[method-assign]

@@ -9,7 +9,7 @@ several match is recorded in docs/decisions/0003-choosing-among-flows.md.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -19,6 +19,7 @@ from sharewell.domain.consent import ConsentHistory, ConsentStatus
 from sharewell.domain.errors import ValidationError
 from sharewell.domain.organisations import Practitioner
 from sharewell.domain.relationships import Relationship
+from sharewell.domain.times import london
 from sharewell.domain.vocabulary import LEGAL_BASES, ConsentModel, DataCategory, Purpose, Role
 
 
@@ -186,6 +187,21 @@ class Override:
 
 
 @dataclass(frozen=True, slots=True)
+class OverrideInForce:
+    """An override a practitioner has used for this person, holder, category and purpose: until
+    it expires (or information governance finds it not justified) it lets them see again what it
+    overcame, without asking anew. It overcomes only what it could when it was used."""
+
+    review_id: str
+    practitioner_id: str
+    purpose: Purpose
+    holder: str
+    category: DataCategory
+    override: Override
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Subject:
     """What a decision needs to know about the person asked about."""
 
@@ -193,6 +209,8 @@ class Subject:
     national_opt_out: bool = False
     consents: ConsentHistory = field(default_factory=ConsentHistory)
     relationships: tuple[Relationship, ...] = ()
+    # Overrides in force for this person (the deciding practitioner's, as read for a decision).
+    overrides: tuple[OverrideInForce, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,6 +244,8 @@ class Decision:
     consent_model: ConsentModel | None = None
     overridden: tuple[Reason, ...] = ()
     override_basis: OverrideBasis | None = None
+    # The override review of an override used earlier and still in force, when that permits.
+    override_review: str | None = None
 
     @property
     def permitted(self) -> bool:
@@ -562,16 +582,49 @@ def decide(
     request: AccessRequest,
     at: datetime,
 ) -> AccessDecision:
-    """Decide a request for every holder x category, in the order asked. Pure: no I/O."""
+    """Decide a request for every holder x category, in the order asked. Pure: no I/O.
+
+    Without a new override in the request, an override the practitioner used earlier for the
+    same person, purpose, holder and category, still in force, permits what it overcame then
+    (and nothing it could not overcome), until it expires.
+    """
     ctx = _Context(index, practitioner, subject, request.purpose, at)
     override = request.override
-    return AccessDecision(
-        tuple(
-            _decide(ctx, holder, category, holder in request.sealed, override)
-            for holder in request.holders
-            for category in request.categories
-        )
+    in_force = (
+        {}
+        if override is not None
+        else _overrides_in_force(subject, practitioner.id, request.purpose, at)
     )
+    decisions: list[Decision] = []
+    for holder in request.holders:
+        sealed = holder in request.sealed
+        for category in request.categories:
+            decision = _decide(ctx, holder, category, sealed, override)
+            used = in_force.get((holder, category)) if not decision.permitted else None
+            if used is not None:
+                again = _decide(ctx, holder, category, sealed, used.override)
+                if again.permitted:
+                    # Still the override used then: its own expiry, and its review to link to.
+                    decision = replace(
+                        again, expires_at=used.expires_at, override_review=used.review_id
+                    )
+            decisions.append(decision)
+    return AccessDecision(tuple(decisions))
+
+
+def _overrides_in_force(
+    subject: Subject, practitioner_id: str, purpose: Purpose, at: datetime
+) -> dict[tuple[str, DataCategory], OverrideInForce]:
+    """The practitioner's overrides for this purpose in force at `at`, by holder and category
+    (the latest-expiring where several cover the same)."""
+    found: dict[tuple[str, DataCategory], OverrideInForce] = {}
+    for o in subject.overrides:
+        if o.practitioner_id != practitioner_id or o.purpose is not purpose or at >= o.expires_at:
+            continue
+        key = (o.holder, o.category)
+        if key not in found or o.expires_at > found[key].expires_at:
+            found[key] = o
+    return found
 
 
 def decide_one(
@@ -644,7 +697,7 @@ def explain(
             return (
                 f"{holder} shares with {who} the {fields} of its {what} records for {purpose} "
                 f"by an override on the grounds of {decision.override_basis.label}, although "
-                f"{overcome}. It lasts until {format_instant(decision.expires_at)} and "
+                f"{overcome}. It lasts until {london(decision.expires_at)} and "
                 "information governance will review it."
             )
         consent = _WHY_NO_CONSENT.get(decision.consent_model or ConsentModel.EXPLICIT, "")

@@ -448,6 +448,10 @@ def _summary(result: AccessDecision) -> tuple[tuple[str, ...], dict[str, str]]:
         why = "+".join(r.value for r in d.reasons)
         where = f"@{d.agreement}" if d.agreement else ""
         refs[f"{d.holder}/{d.category.value}"] = f"{d.outcome.value}:{why}{where}"
+    # Permits under an override used earlier: the reviews they rest on.
+    earlier = sorted({d.override_review for d in result.decisions if d.override_review})
+    if earlier:
+        refs["override_review"] = ",".join(earlier)
     return tuple(reasons), refs
 
 
@@ -477,7 +481,7 @@ def decide_unrecorded(
         raise ValidationError("An override goes through request_override", field="override")
     practitioner = _account(practitioners, actor)
     with store.reads() as reads:
-        index, subject = reads.decision_inputs(person_id)
+        index, subject = reads.decision_inputs(person_id, practitioner_id=practitioner.id, at=at)
     result = decide(index, practitioner, subject, request, at)
     reasons, refs = _summary(result)
     return result, AuditEvent(
@@ -513,7 +517,7 @@ def _decide_and_record(
         return result, None
     practitioner = practitioners.get(actor.id) or _inactive(actor)
     with store.transaction() as tx:
-        index, subject = tx.decision_inputs(person_id)
+        index, subject = tx.decision_inputs(person_id, practitioner_id=practitioner.id, at=at)
         result = decide(index, practitioner, subject, request, at)
         reasons, refs = _summary(result)
         review = None

@@ -121,9 +121,12 @@ class GovernanceTransaction(Protocol):
     @property
     def decision_records(self) -> DecisionRecordRepository: ...
 
-    def decision_inputs(self, person_id: str) -> tuple[AgreementIndex, Subject]:
-        """What an access decision about `person_id` reads, all read now: the agreements, and
-        the person's national opt-out, consent history and legitimate relationships."""
+    def decision_inputs(
+        self, person_id: str, *, practitioner_id: str, at: datetime
+    ) -> tuple[AgreementIndex, Subject]:
+        """What an access decision about `person_id` by `practitioner_id` reads, all read now:
+        the agreements; the person's national opt-out, consent history and legitimate
+        relationships; and that practitioner's overrides for the person in force at `at`."""
         ...
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -15,6 +16,7 @@ from sqlalchemy import (
     Engine,
     Integer,
     String,
+    Text,
     bindparam,
     cast,
     func,
@@ -41,6 +43,7 @@ from sharewell.domain.access import (
     AgreementIndex,
     Override,
     OverrideBasis,
+    OverrideInForce,
     OverrideTier,
     Subject,
 )
@@ -50,7 +53,7 @@ from sharewell.domain.decision_records import DecisionRecord, ShareChoice
 from sharewell.domain.errors import Conflict, NotFound
 from sharewell.domain.overrides import OverrideReview, ReviewOutcome
 from sharewell.domain.relationships import Relationship, RelationshipKind
-from sharewell.domain.vocabulary import Purpose
+from sharewell.domain.vocabulary import DataCategory, Purpose
 from sharewell.services.governance_ports import StoredAgreement
 
 
@@ -95,11 +98,13 @@ def _nulls(kind: Any, count: int) -> list[Any]:
     return [cast(null(), kind) for _ in range(count)]
 
 
-# Everything one access decision reads, in one statement (one round trip, not four): a row
+# Everything one access decision reads, in one statement (one round trip, not five): a row
 # "a" with the agreements' fingerprint and the person's current opt-out, then the person's
-# consent records ("c", in the order they were recorded) and relationships ("r"). The branches
-# share one shape; typed NULLs fill the columns a branch does not use.
+# consent records ("c", in the order they were recorded), the deciding practitioner's overrides
+# for the person still in force ("o") and the person's relationships ("r"). The branches share
+# one shape; typed NULLs fill the columns a branch does not use.
 _STAMP = DateTime(timezone=True)
+_overrides = OverrideReviewRow.__table__
 _DECISION_INPUTS = union_all(
     select(
         literal_column("'a'", String).label("kind"),
@@ -109,6 +114,7 @@ _DECISION_INPUTS = union_all(
         *_nulls(String, 6),
         *_nulls(_STAMP, 2),
         *_nulls(Date, 2),
+        *_nulls(String, 2),
     ),
     select(
         literal_column("'c'", String),
@@ -124,7 +130,32 @@ _DECISION_INPUTS = union_all(
         _consents.c.recorded_at,
         _consents.c.valid_until,
         *_nulls(Date, 2),
+        *_nulls(String, 2),
     ).where(_consents.c.person_id == bindparam("person_id")),
+    select(
+        literal_column("'o'", String),
+        literal_column("0", Integer),
+        *_nulls(Integer, 3),
+        cast(null(), Boolean),
+        _overrides.c.id,
+        _overrides.c.purpose,
+        _overrides.c.tier,
+        _overrides.c.basis,
+        _overrides.c.justification,
+        _overrides.c.approved_by,
+        _overrides.c.granted_at,
+        _overrides.c.expires_at,
+        *_nulls(Date, 2),
+        _overrides.c.approved_by_org,
+        # Which holders and categories it overcame (JSON), as text in this shared shape.
+        cast(_overrides.c.decisions, Text),
+    ).where(
+        _overrides.c.practitioner_id == bindparam("practitioner_id"),
+        _overrides.c.person_id == bindparam("person_id"),
+        _overrides.c.expires_at > bindparam("at", type_=_STAMP),
+        # Found not justified by information governance: ended, whatever its expiry.
+        func.coalesce(_overrides.c.review_outcome, "") != ReviewOutcome.NOT_JUSTIFIED.value,
+    ),
     select(
         literal_column("'r'", String),
         literal_column("0", Integer),
@@ -138,6 +169,7 @@ _DECISION_INPUTS = union_all(
         *_nulls(_STAMP, 2),
         _relationships.c.starts_on,
         _relationships.c.ends_on,
+        *_nulls(String, 2),
     ).where(_relationships.c.person_id == bindparam("person_id")),
 ).order_by(literal_column("kind"), literal_column("seq"))
 
@@ -557,11 +589,17 @@ class SqlGovernanceTransaction:
         self.overrides = SqlOverrideReviews(conn)
         self.decision_records = SqlDecisionRecords(conn)
 
-    def decision_inputs(self, person_id: str) -> tuple[AgreementIndex, Subject]:
+    def decision_inputs(
+        self, person_id: str, *, practitioner_id: str, at: datetime
+    ) -> tuple[AgreementIndex, Subject]:
         # Everything is read afresh for every decision, in one statement: a termination,
         # withdrawal or ended relationship counts from the very next request. (The agreements
         # index is kept in memory only while the fingerprint of its tables is unchanged.)
-        rows = fetch_all(self._conn, _DECISION_INPUTS, {"person_id": person_id})
+        rows = fetch_all(
+            self._conn,
+            _DECISION_INPUTS,
+            {"person_id": person_id, "practitioner_id": practitioner_id, "at": at},
+        )
         head = rows[0]
         consents = [
             ConsentRecord(
@@ -591,7 +629,29 @@ class SqlGovernanceTransaction:
             for r in rows
             if r[0] == "r"
         )
-        subject = Subject(person_id, bool(head[5]), ConsentHistory(consents), relationships)
+        overrides = tuple(
+            OverrideInForce(
+                review_id=r[6],
+                practitioner_id=practitioner_id,
+                purpose=Purpose(r[7]),
+                holder=d["holder"],
+                category=DataCategory(d["category"]),
+                override=Override(
+                    OverrideTier(r[8]),
+                    OverrideBasis(r[9]),
+                    r[10],
+                    approved_by=r[11],
+                    approved_by_org=r[16],
+                ),
+                expires_at=_utc(r[13]),
+            )
+            for r in rows
+            if r[0] == "o"
+            for d in json.loads(r[17])
+        )
+        subject = Subject(
+            person_id, bool(head[5]), ConsentHistory(consents), relationships, overrides
+        )
         return self.agreements.index_for(tuple(head[2:5])), subject
 
 
