@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine
 
 from sharewell.adapters.db.governance import SqlGovernance
-from sharewell.domain.access import AgreementIndex
+from sharewell.domain.access import AgreementIndex, Override, OverrideBasis, OverrideTier
 from sharewell.domain.agreements import Signature, parse_agreement
 from sharewell.domain.consent import ConsentRecord, ConsentState
 from sharewell.domain.errors import Conflict, NotFound
+from sharewell.domain.overrides import OverrideReview, ReviewOutcome
 from sharewell.domain.relationships import Relationship, RelationshipKind
 from sharewell.domain.vocabulary import Purpose
 from tests.domain.scenario_kit import charter, party
@@ -113,3 +114,60 @@ def test_relationships_start_and_end(engine: Engine) -> None:
 def test_opt_out_defaults_to_not_opted_out(engine: Engine) -> None:
     with SqlGovernance(engine).transaction() as tx:
         assert tx.opt_outs.current("nobody") is False
+
+
+def _review(review_id: str, who: str, expires: datetime) -> OverrideReview:
+    return OverrideReview(
+        id=review_id,
+        practitioner_id=who,
+        org="SCH1",
+        person_id="s1",
+        purpose=Purpose.SAFEGUARDING_CHILDREN,
+        override=Override(
+            OverrideTier.EMERGENCY, OverrideBasis.SAFEGUARDING, "Child disclosed harm today"
+        ),
+        decisions=(
+            {"holder": "POL", "category": "criminal_offence", "agreement": "", "overridden": ""},
+            {"holder": "GP1", "category": "health", "agreement": "", "overridden": ""},
+        ),
+        granted_at=AT - timedelta(hours=1),
+        expires_at=expires,
+        review_due_at=AT + timedelta(days=3),
+    )
+
+
+def test_decision_inputs_carry_the_practitioners_overrides_in_force(engine: Engine) -> None:
+    store = SqlGovernance(engine)
+    later = AT + timedelta(hours=3)
+    with store.transaction() as tx:
+        tx.overrides.add(_review("in-force", "p1", later))
+        tx.overrides.add(_review("expired", "p1", AT))
+        tx.overrides.add(_review("not-justified", "p1", later))
+        tx.overrides.add(_review("someone-else", "p2", later))
+        tx.overrides.add(_review("justified", "p1", later))
+        for done, outcome in (
+            ("not-justified", ReviewOutcome.NOT_JUSTIFIED),
+            ("justified", ReviewOutcome.JUSTIFIED),
+        ):
+            found = tx.overrides.get(done)
+            assert found is not None
+            tx.overrides.save_review(
+                found.reviewed(outcome=outcome, notes="Looked at it", by="ig", at=AT)
+            )
+    # Through the hot path's autocommit reads and inside a transaction alike.
+    with store.reads() as reads:
+        _, subject = reads.decision_inputs("s1", practitioner_id="p1", at=AT)
+    with store.transaction() as tx:
+        _, again = tx.decision_inputs("s1", practitioner_id="p1", at=AT)
+    assert again.overrides == subject.overrides
+    assert sorted((o.review_id, o.holder, o.category.value) for o in subject.overrides) == [
+        ("in-force", "GP1", "health"),
+        ("in-force", "POL", "criminal_offence"),
+        ("justified", "GP1", "health"),
+        ("justified", "POL", "criminal_offence"),
+    ]
+    [first, *_] = subject.overrides
+    assert first.practitioner_id == "p1"
+    assert first.purpose is Purpose.SAFEGUARDING_CHILDREN
+    assert first.expires_at == later
+    assert first.override.basis is OverrideBasis.SAFEGUARDING
