@@ -51,6 +51,7 @@ EARLY_HELP = Practitioner(
     Role.EARLY_HELP_PRACTITIONER,
     training={"golden-rules": date(2026, 1, 10)},
 )
+TEACHER = Practitioner("t1", "SCH1", "Tom Ellis", "t@sch1.example", Role.TEACHER, team="Year 4")
 POLICE_IG = Practitioner("ig1", "POL", "Graham Hart", "ig@pol.example", Role.IG_LEAD)
 SCHOOL_IG = Practitioner("ig2", "SCH1", "Anne Price", "ig@sch1.example", Role.IG_LEAD)
 POLICE_INCIDENTS = AccessRequest(
@@ -77,7 +78,7 @@ class World:
         orgs = SqlOrganisations(engine)
         for code, kind in KINDS.items():
             orgs.add(Organisation(code, f"Org {code}", kind))
-        for p in (DSL, EARLY_HELP, POLICE_IG, SCHOOL_IG):
+        for p in (DSL, EARLY_HELP, TEACHER, POLICE_IG, SCHOOL_IG):
             self.practitioners.add(p, password_hash=None)
 
     def decide(
@@ -255,9 +256,65 @@ def test_ended_relationship_takes_effect_on_the_very_next_decision(world: World)
     assert world.decide() == [("permit", ["AGREEMENT"])]
     assert relationship.id is not None
     gov.end_relationship(
-        world.store, world.audit, relationship.id, on=date(2026, 3, 1), actor=OPERATOR
+        world.store,
+        world.practitioners,
+        world.audit,
+        relationship.id,
+        on=date(2026, 3, 1),
+        actor=gov.Actor.of(DSL),
     )
     assert world.decide() == [("deny", ["NO_LEGITIMATE_RELATIONSHIP"])]
+
+
+def _end(world: World, relationship: Relationship, by: gov.Actor) -> Relationship:
+    assert relationship.id is not None
+    return gov.end_relationship(
+        world.store,
+        world.practitioners,
+        world.audit,
+        relationship.id,
+        on=date(2026, 3, 1),
+        actor=by,
+        at=AT,
+    )
+
+
+def test_another_agency_cannot_end_a_practitioners_relationship(world: World) -> None:
+    relationship = world.relate(DSL)
+    before = len(world.audit.events)
+    with pytest.raises(PermissionDenied, match="practitioner at SCH1") as refused:
+        _end(world, relationship, gov.Actor.of(EARLY_HELP))
+    assert refused.value.field == "relationship"
+    assert len(world.audit.events) == before  # nothing changed, nothing audited
+    assert world.decide() == [("permit", ["AGREEMENT"])]  # still in force
+
+
+def test_a_colleague_without_a_managing_role_cannot_end_it(world: World) -> None:
+    relationship = world.relate(DSL)
+    with pytest.raises(PermissionDenied, match="team manager or designated safeguarding lead"):
+        _end(world, relationship, gov.Actor.of(TEACHER))
+    with pytest.raises(PermissionDenied, match="practitioner at SCH1"):
+        _end(world, relationship, gov.Actor.of(POLICE_IG))
+
+
+def test_the_practitioner_or_a_manager_of_their_organisation_may_end_it(world: World) -> None:
+    own = world.relate(TEACHER)
+    assert _end(world, own, gov.Actor.of(TEACHER)).ends_on == date(2026, 3, 1)
+    managed = world.relate(TEACHER)
+    assert _end(world, managed, gov.Actor.of(DSL)).ends_on == date(2026, 3, 1)
+    assert [e.outcome for e in world.audit.events].count("ended") == 2
+
+
+def test_a_teams_relationship_is_ended_only_by_a_member_of_that_team(world: World) -> None:
+    team = gov.start_relationship(
+        world.store,
+        world.audit,
+        Relationship("s1", RelationshipKind.PUPIL_ON_ROLL, date(2025, 9, 1), team="Year 4"),
+        actor=OPERATOR,
+    )
+    with pytest.raises(PermissionDenied, match="team 'Year 4'"):
+        _end(world, team, gov.Actor.of(DSL))
+    assert _end(world, team, gov.Actor.of(TEACHER)).ends_on == date(2026, 3, 1)
 
 
 def test_lapsed_training_takes_effect_on_the_next_decision(world: World) -> None:

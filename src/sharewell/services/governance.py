@@ -33,7 +33,7 @@ from sharewell.domain.decision_records import DecisionRecord, ShareChoice
 from sharewell.domain.errors import NotFound, PermissionDenied, ValidationError
 from sharewell.domain.organisations import Practitioner
 from sharewell.domain.overrides import REVIEW_WITHIN, OverrideReview, ReviewOutcome
-from sharewell.domain.relationships import Relationship
+from sharewell.domain.relationships import Relationship, why_not_end
 from sharewell.domain.times import utcnow
 from sharewell.domain.vocabulary import Purpose, Role
 from sharewell.services.governance_ports import (
@@ -391,8 +391,24 @@ def start_relationship(
     return relationship
 
 
+def may_end_relationship(
+    practitioners: PractitionerRepository, relationship: Relationship, *, actor: Actor
+) -> str | None:
+    """None when the actor may end the relationship, else why not (ADR 0019). An operator at
+    the command line (no organisation) may end any: they run the database itself."""
+    if actor.org is None:
+        return None
+    linked = (
+        practitioners.get(relationship.practitioner_id)
+        if relationship.practitioner_id is not None and relationship.practitioner_id != actor.id
+        else None
+    )
+    return why_not_end(relationship, _account(practitioners, actor), linked)
+
+
 def end_relationship(
     store: GovernanceStore,
+    practitioners: PractitionerRepository,
     audit: AuditLog,
     relationship_id: str,
     *,
@@ -400,8 +416,17 @@ def end_relationship(
     actor: Actor,
     at: datetime | None = None,
 ) -> Relationship:
-    """End a relationship: from `on` it no longer counts."""
+    """End a relationship: from `on` it no longer counts. Only the practitioner (or team) it is
+    with, or a manager of their own organisation, may end it (ADR 0019)."""
     at = at or utcnow()
+    # Checked before the transaction: it reads accounts, and SQLite has one writer at a time.
+    with store.reads() as tx:
+        found = tx.relationships.get(relationship_id)
+    if found is None:
+        raise NotFound(f"No relationship {relationship_id}", field="relationship")
+    refusal = may_end_relationship(practitioners, found, actor=actor)
+    if refusal is not None:
+        raise PermissionDenied(refusal, field="relationship")
     with store.transaction() as tx:
         current = tx.relationships.get(relationship_id)
         if current is None:

@@ -444,7 +444,9 @@ def end_relationship(
     viewer: Sharer,
     purpose: ForPurpose,
 ) -> RelationshipOut:
-    """End a relationship of this person from today; audited."""
+    """End a relationship of this person from today; audited. Only the caller's own (or their
+    team's), or as a team manager or designated safeguarding lead a colleague's in the caller's
+    organisation: else 403 (ADR 0019)."""
     actor = _visible(request, wiring, viewer, purpose, person_id)
     if relationship_id not in {
         r.id for r in governance.relationships_of(wiring.governance, person_id)
@@ -452,6 +454,7 @@ def end_relationship(
         raise NotFound("There is no such relationship for this person", field="relationship")
     ended = governance.end_relationship(
         wiring.governance,
+        wiring.practitioners,
         wiring.audit,
         relationship_id,
         on=_now(request).astimezone(LONDON).date(),
