@@ -102,6 +102,19 @@ def _event(
 # --- Agreements ---------------------------------------------------------------------------------
 
 
+def _require_party(actor: Actor, agreements: list[Agreement], doing: str) -> None:
+    """Only a party may change an agreement (ADR 0019): the actor's organisation must be a party
+    to one of `agreements`. An operator at the command line (no organisation) may: they run the
+    database itself."""
+    if actor.org is None or any(actor.org in a.party_codes for a in agreements):
+        return
+    ref = agreements[-1].ref if agreements else "this agreement"
+    raise PermissionDenied(
+        f"{actor.org} is not a party to {ref}: only its parties may {doing} it",
+        field="agreement",
+    )
+
+
 def import_agreement(
     store: GovernanceStore,
     audit: AuditLog,
@@ -110,10 +123,16 @@ def import_agreement(
     actor: Actor,
     at: datetime | None = None,
 ) -> Agreement:
-    """Store a new agreement (version 1) or an amendment (the next version) as a draft."""
+    """Store a new agreement (version 1) or an amendment (the next version) as a draft. The
+    actor's organisation must be a party to it, and to the version it amends (ADR 0019)."""
     at = at or utcnow()
+    _require_party(actor, [agreement], "upload")
     with store.transaction() as tx:
         versions = tx.agreements.versions(agreement.id)
+        if versions:
+            # An amendment is for the current parties to make: no one joins another's agreement
+            # by uploading a version that names them.
+            _require_party(actor, [versions[-1].agreement], "amend")
         check_amendment(versions[-1].agreement if versions else None, agreement)
         audit.append(
             _event(
@@ -212,10 +231,11 @@ def propose(
     actor: Actor,
     at: datetime | None = None,
 ) -> Agreement:
-    """Send a draft to the partners for signature."""
+    """Send a draft to the partners for signature (only a party may, ADR 0019)."""
     at = at or utcnow()
     with store.transaction() as tx:
         stored = _version(list(tx.agreements.versions(agreement_id)), agreement_id, version)
+        _require_party(actor, [stored.agreement], "propose")
         if stored.proposed_at is not None:
             raise ValidationError(
                 f"{stored.agreement.ref} has already been proposed", field="agreement"
@@ -251,6 +271,10 @@ def sign_agreement(
         raise ValidationError("Give the signatory's name", field="name")
     if not role.strip():
         raise ValidationError("Give the signatory's role", field="role")
+    if actor.org is not None and actor.org != org:
+        raise PermissionDenied(
+            f"You may sign only for your own organisation ({actor.org}), not {org}", field="org"
+        )
     with store.transaction() as tx:
         stored = _version(list(tx.agreements.versions(agreement_id)), agreement_id, version)
         if stored.proposed_at is None:
@@ -283,7 +307,8 @@ def terminate_agreement(
     actor: Actor,
     at: datetime | None = None,
 ) -> list[Agreement]:
-    """End an agreement now: every version not yet terminated stops being in force."""
+    """End an agreement now: every version not yet terminated stops being in force. Only a
+    party to one of those versions may (ADR 0019)."""
     at = at or utcnow()
     if not reason.strip():
         raise ValidationError("Say why the agreement is terminated", field="reason")
@@ -292,6 +317,7 @@ def terminate_agreement(
         if not versions:
             raise NotFound(f"There is no agreement {agreement_id!r}", field="agreement")
         live = [v.agreement for v in versions if v.agreement.terminated_at is None]
+        _require_party(actor, live or [v.agreement for v in versions], "terminate")
         if not live:
             raise ValidationError(f"{agreement_id} is already terminated", field="agreement")
         ended = [agreement.terminated(at, reason) for agreement in live]
