@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -13,6 +14,7 @@ from sharewell.config import Settings
 from tests.entrypoints.sharing_kit import OFFICER, Site, make_site
 
 SCHOOL_IG = "ig@sch1.anyshire.example"
+COUNCIL_IG = "ig@cscn.anyshire.example"
 
 
 @pytest.fixture
@@ -43,10 +45,11 @@ def test_agreements_list_view_and_upload_errors_with_field_and_line(site: Site) 
     assert "Line 5: ends_on" in answer.text
 
 
-def test_upload_propose_sign_and_terminate_a_new_agreement(site: Site) -> None:
-    site.sign_in(SCHOOL_IG)
-    document = (
-        "id: pilot\nversion: 1\ntitle: Pilot\nstarts_on: 2026-01-01\nends_on: 2028-01-01\n"
+def _pilot(version: int = 1) -> str:
+    """A small agreement between the school and the police."""
+    return (
+        f"id: pilot\nversion: {version}\ntitle: Pilot\nstarts_on: 2026-01-01\n"
+        "ends_on: 2028-01-01\n"
         "parties:\n  - org: SCH1\n    signed_by: null\n  - org: POL\n    signed_by: null\n"
         "flows:\n  - from: [SCH1]\n    to: [POL]\n    purposes: [safeguarding_children]\n"
         "    categories:\n      education: {fields: [occurred_at]}\n"
@@ -55,13 +58,20 @@ def test_upload_propose_sign_and_terminate_a_new_agreement(site: Site) -> None:
         "    consent: not_required\n"
         "    requires_relationship: false\n    national_opt_out_applies: false\n"
     )
-    token = site.token("/ig/agreements")
-    made = site.client.post(
+
+
+def _upload(site: Site, document: str) -> Any:
+    return site.client.post(
         "/ig/agreements",
-        data={"csrf_token": token},
+        data={"csrf_token": site.token("/ig/agreements")},
         files={"agreement_file": ("pilot.yaml", document.encode(), "application/x-yaml")},
         follow_redirects=False,
     )
+
+
+def test_upload_propose_sign_and_terminate_a_new_agreement(site: Site) -> None:
+    site.sign_in(SCHOOL_IG)
+    made = _upload(site, _pilot())
     assert made.status_code == 303, made.text
     page = "/ig/agreements/pilot/1"
     site.client.post(f"{page}/propose", data={"csrf_token": site.token(page)})
@@ -74,6 +84,36 @@ def test_upload_propose_sign_and_terminate_a_new_agreement(site: Site) -> None:
         data={"csrf_token": site.token(page), "reason": "Pilot over"},
     )
     assert "pilot is terminated" in ended.text
+
+
+def test_only_parties_see_or_use_propose_terminate_and_upload(site: Site) -> None:
+    site.sign_in(SCHOOL_IG)
+    assert _upload(site, _pilot()).status_code == 303
+    page = "/ig/agreements/pilot/1"
+    site.sign_in(COUNCIL_IG)  # the council is not a party to the pilot
+    view = site.client.get(page)
+    assert view.status_code == 200
+    assert "not a party to this agreement" in view.text
+    assert "/propose" not in view.text and "/terminate" not in view.text
+    token = site.token("/ig/agreements")  # the page itself has no forms for a non-party
+    proposed = site.client.post(f"{page}/propose", data={"csrf_token": token})
+    assert proposed.status_code == 403
+    assert "CSCN is not a party to pilot@1" in proposed.text
+    ended = site.client.post(
+        "/ig/agreements/pilot/terminate", data={"csrf_token": token, "reason": "Not ours"}
+    )
+    assert ended.status_code == 403
+    amended = _upload(site, _pilot(version=2))
+    assert amended.status_code == 403
+    assert "CSCN is not a party to pilot@2: only its parties may upload it" in amended.text
+    site.sign_in(SCHOOL_IG)
+    view = site.client.get(page)
+    assert "Pilot" in view.text and "not a party" not in view.text
+    assert f"{page}/propose" in view.text and "/ig/agreements/pilot/terminate" in view.text
+    from sharewell.services import governance as gov
+
+    pilot = gov.stored_version(site.container.governance, "pilot", 1)
+    assert pilot.proposed_at is None and pilot.agreement.terminated_at is None
 
 
 def test_override_queue_review_and_audit_search_with_proof(site: Site) -> None:

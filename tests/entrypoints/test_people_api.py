@@ -88,6 +88,23 @@ def test_api_walks_through_purpose_record_consent_and_relationships(api) -> None
     assert household.status_code == 200
 
 
+def test_another_agency_cannot_end_a_schools_relationship_over_the_api(api) -> None:  # type: ignore[no-untyped-def]
+    client, _, scenario = api
+    sign_in(client, "officer@pol.anyshire.example")
+    headers = {**_csrf(client), "x-sharewell-purpose": "safeguarding_children"}
+    listed = client.get(f"/api/v1/people/{scenario.pupil}/relationships", headers=headers)
+    [school] = listed.json()["relationships"]
+    refused = client.post(
+        f"/api/v1/people/{scenario.pupil}/relationships/{school['id']}/end", headers=headers
+    )
+    assert refused.status_code == 403
+    error = refused.json()["error"]
+    assert error["code"] == "PERMISSION_DENIED" and error["field"] == "relationship"
+    assert "practitioner at SCH6" in error["message"]
+    after = client.get(f"/api/v1/people/{scenario.pupil}/relationships", headers=headers)
+    assert after.json()["relationships"][0]["ends_on"] is None
+
+
 def test_purpose_header_is_used_per_request(api) -> None:  # type: ignore[no-untyped-def]
     client, _, scenario = api
     sign_in(client, GP_EMAIL)

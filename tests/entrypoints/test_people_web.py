@@ -196,6 +196,7 @@ def test_withheld_items_offer_an_override_only_where_design_allows(demo) -> None
     assert pupil_on_roll.id is not None
     gov.end_relationship(
         container.governance,
+        container.practitioners,
         container.audit,
         pupil_on_roll.id,
         on=date(2026, 3, 1),
@@ -271,3 +272,30 @@ def test_consent_form_keeps_what_was_entered_after_an_error(demo) -> None:  # ty
     assert 'href="#consent-purpose"' in no_purpose.text
     assert re.search(r'value="refused"\s+checked', no_purpose.text)
     assert not re.search(r'<option value="[a-z_]+"\s+selected', no_purpose.text)
+
+
+def test_only_relationships_the_viewer_may_end_offer_an_end_button(demo) -> None:  # type: ignore[no-untyped-def]
+    from sharewell.services import governance as gov
+
+    client, container, scenario = demo
+    [dsl_relationship] = gov.relationships_of(container.governance, scenario.pupil)
+    end_path = f"/people/{scenario.pupil}/relationships/{dsl_relationship.id}/end"
+    # A police officer sees the pupil (the police hold a record) but not the school's button.
+    sign_in(client, "officer@pol.anyshire.example", "safeguarding_children")
+    page = client.get(f"/people/{scenario.pupil}/consent")
+    assert page.status_code == 200
+    assert end_path not in page.text
+    refused = client.post(end_path, data={"csrf_token": _csrf(page.text)})
+    assert refused.status_code == 403
+    assert "practitioner at SCH6" in refused.text
+    [still] = gov.relationships_of(container.governance, scenario.pupil)
+    assert still.ends_on is None
+    # The school's designated safeguarding lead, whose relationship it is, may end it.
+    client.cookies.clear()
+    sign_in(client, DSL_EMAIL, "safeguarding_children")
+    page = client.get(f"/people/{scenario.pupil}/consent")
+    assert end_path in page.text
+    ended = client.post(end_path, data={"csrf_token": _csrf(page.text)}, follow_redirects=False)
+    assert ended.status_code == 303
+    [gone] = gov.relationships_of(container.governance, scenario.pupil)
+    assert gone.ends_on is not None

@@ -51,7 +51,10 @@ EARLY_HELP = Practitioner(
     Role.EARLY_HELP_PRACTITIONER,
     training={"golden-rules": date(2026, 1, 10)},
 )
+TEACHER = Practitioner("t1", "SCH1", "Tom Ellis", "t@sch1.example", Role.TEACHER, team="Year 4")
 POLICE_IG = Practitioner("ig1", "POL", "Graham Hart", "ig@pol.example", Role.IG_LEAD)
+# The IG lead of an organisation that is not a party to the charter.
+HOUSING_IG = Practitioner("ig3", "HSG1", "Neil Carter", "ig@hsg1.example", Role.IG_LEAD)
 SCHOOL_IG = Practitioner("ig2", "SCH1", "Anne Price", "ig@sch1.example", Role.IG_LEAD)
 POLICE_INCIDENTS = AccessRequest(
     Purpose.SAFEGUARDING_CHILDREN, ("POL",), (DataCategory.CRIMINAL_OFFENCE,)
@@ -65,6 +68,7 @@ KINDS = {
     "GP1": OrganisationKind.GP_PRACTICE,
     "ACU": OrganisationKind.ACUTE_TRUST,
     "CSCN": OrganisationKind.LOCAL_AUTHORITY_CHILDRENS,
+    "HSG1": OrganisationKind.HOUSING,
 }
 
 
@@ -77,7 +81,7 @@ class World:
         orgs = SqlOrganisations(engine)
         for code, kind in KINDS.items():
             orgs.add(Organisation(code, f"Org {code}", kind))
-        for p in (DSL, EARLY_HELP, POLICE_IG, SCHOOL_IG):
+        for p in (DSL, EARLY_HELP, TEACHER, POLICE_IG, SCHOOL_IG, HOUSING_IG):
             self.practitioners.add(p, password_hash=None)
 
     def decide(
@@ -143,7 +147,7 @@ def test_lifecycle_import_propose_sign_then_in_force(engine: Engine) -> None:
     gov.propose(w.store, w.audit, "anyshire-charter", actor=OPERATOR)
     w.relate()
     assert w.decide() == [("deny", ["AGREEMENT_NOT_IN_FORCE"])]
-    for org in KINDS:
+    for org in [p["org"] for p in unsigned["parties"]]:
         signed = gov.sign_agreement(
             w.store,
             w.audit,
@@ -206,6 +210,67 @@ def test_amendment_must_be_the_next_version_and_a_bad_one_changes_nothing(world:
     assert world.count(AgreementVersionRow) == 2
 
 
+def test_only_a_party_may_terminate_an_agreement(world: World) -> None:
+    world.relate()
+    before = len(world.audit.events)
+    with pytest.raises(PermissionDenied, match="HSG1 is not a party to anyshire-charter@1") as no:
+        gov.terminate_agreement(
+            world.store,
+            world.audit,
+            "anyshire-charter",
+            reason="Not ours to end",
+            actor=gov.Actor.of(HOUSING_IG),
+            at=AT - timedelta(seconds=1),
+        )
+    assert no.value.field == "agreement"
+    assert len(world.audit.events) == before
+    assert world.decide() == [("permit", ["AGREEMENT"])]  # still in force
+    gov.terminate_agreement(
+        world.store,
+        world.audit,
+        "anyshire-charter",
+        reason="Partnership restructured",
+        actor=gov.Actor.of(POLICE_IG),
+        at=AT - timedelta(seconds=1),
+    )
+    assert world.decide() == [("deny", ["AGREEMENT_NOT_IN_FORCE"])]
+
+
+def test_only_a_party_may_upload_or_propose_a_version(world: World) -> None:
+    housing = gov.Actor.of(HOUSING_IG)
+    with pytest.raises(PermissionDenied, match="only its parties may upload it"):
+        gov.import_agreement(
+            world.store, world.audit, parse_agreement(charter(id="other", title="X")), actor=housing
+        )
+    # Naming yourself in an amendment does not make you a party to the version it amends.
+    joined = charter(version=2, parties=[*charter()["parties"], party("HSG1", None)])
+    with pytest.raises(PermissionDenied, match="only its parties may amend it"):
+        gov.import_agreement(world.store, world.audit, parse_agreement(joined), actor=housing)
+    assert world.count(AgreementVersionRow) == 1
+    with pytest.raises(PermissionDenied, match="only its parties may propose it"):
+        gov.propose(world.store, world.audit, "anyshire-charter", actor=housing)
+    # A party may bring a new organisation in, and the new party may then propose it.
+    gov.import_agreement(
+        world.store, world.audit, parse_agreement(joined), actor=gov.Actor.of(POLICE_IG)
+    )
+    gov.propose(world.store, world.audit, "anyshire-charter", version=2, actor=housing)
+    assert world.count(AgreementVersionRow) == 2
+
+
+def test_an_ig_lead_signs_only_for_their_own_organisation(world: World) -> None:
+    gov.propose(world.store, world.audit, "anyshire-charter", actor=gov.Actor.of(POLICE_IG))
+    with pytest.raises(PermissionDenied, match="only for your own organisation"):
+        gov.sign_agreement(
+            world.store,
+            world.audit,
+            "anyshire-charter",
+            org="SCH1",
+            name="Graham Hart",
+            role="IG lead",
+            actor=gov.Actor.of(POLICE_IG),
+        )
+
+
 def test_termination_takes_effect_on_the_very_next_decision(world: World) -> None:
     world.relate()
     assert world.decide() == [("permit", ["AGREEMENT"])]
@@ -255,9 +320,65 @@ def test_ended_relationship_takes_effect_on_the_very_next_decision(world: World)
     assert world.decide() == [("permit", ["AGREEMENT"])]
     assert relationship.id is not None
     gov.end_relationship(
-        world.store, world.audit, relationship.id, on=date(2026, 3, 1), actor=OPERATOR
+        world.store,
+        world.practitioners,
+        world.audit,
+        relationship.id,
+        on=date(2026, 3, 1),
+        actor=gov.Actor.of(DSL),
     )
     assert world.decide() == [("deny", ["NO_LEGITIMATE_RELATIONSHIP"])]
+
+
+def _end(world: World, relationship: Relationship, by: gov.Actor) -> Relationship:
+    assert relationship.id is not None
+    return gov.end_relationship(
+        world.store,
+        world.practitioners,
+        world.audit,
+        relationship.id,
+        on=date(2026, 3, 1),
+        actor=by,
+        at=AT,
+    )
+
+
+def test_another_agency_cannot_end_a_practitioners_relationship(world: World) -> None:
+    relationship = world.relate(DSL)
+    before = len(world.audit.events)
+    with pytest.raises(PermissionDenied, match="practitioner at SCH1") as refused:
+        _end(world, relationship, gov.Actor.of(EARLY_HELP))
+    assert refused.value.field == "relationship"
+    assert len(world.audit.events) == before  # nothing changed, nothing audited
+    assert world.decide() == [("permit", ["AGREEMENT"])]  # still in force
+
+
+def test_a_colleague_without_a_managing_role_cannot_end_it(world: World) -> None:
+    relationship = world.relate(DSL)
+    with pytest.raises(PermissionDenied, match="team manager or designated safeguarding lead"):
+        _end(world, relationship, gov.Actor.of(TEACHER))
+    with pytest.raises(PermissionDenied, match="practitioner at SCH1"):
+        _end(world, relationship, gov.Actor.of(POLICE_IG))
+
+
+def test_the_practitioner_or_a_manager_of_their_organisation_may_end_it(world: World) -> None:
+    own = world.relate(TEACHER)
+    assert _end(world, own, gov.Actor.of(TEACHER)).ends_on == date(2026, 3, 1)
+    managed = world.relate(TEACHER)
+    assert _end(world, managed, gov.Actor.of(DSL)).ends_on == date(2026, 3, 1)
+    assert [e.outcome for e in world.audit.events].count("ended") == 2
+
+
+def test_a_teams_relationship_is_ended_only_by_a_member_of_that_team(world: World) -> None:
+    team = gov.start_relationship(
+        world.store,
+        world.audit,
+        Relationship("s1", RelationshipKind.PUPIL_ON_ROLL, date(2025, 9, 1), team="Year 4"),
+        actor=OPERATOR,
+    )
+    with pytest.raises(PermissionDenied, match="team 'Year 4'"):
+        _end(world, team, gov.Actor.of(DSL))
+    assert _end(world, team, gov.Actor.of(TEACHER)).ends_on == date(2026, 3, 1)
 
 
 def test_lapsed_training_takes_effect_on_the_next_decision(world: World) -> None:

@@ -8,6 +8,11 @@ from enum import StrEnum
 
 from sharewell.domain.errors import ValidationError
 from sharewell.domain.organisations import Practitioner
+from sharewell.domain.vocabulary import Role
+
+# Roles that manage others' caseloads in their own organisation, and so may end a colleague's
+# relationship (ADR 0019).
+MANAGING_ROLES = frozenset({Role.TEAM_MANAGER, Role.DESIGNATED_SAFEGUARDING_LEAD})
 
 
 class RelationshipKind(StrEnum):
@@ -64,3 +69,36 @@ class Relationship:
             self.team,
             self.id,
         )
+
+
+def why_not_end(
+    relationship: Relationship, by: Practitioner, linked: Practitioner | None
+) -> str | None:
+    """None when `by` may end the relationship, else why not, in plain English (ADR 0019).
+
+    `linked` is the practitioner the relationship is with (None for a team's, or an account that
+    no longer exists). A relationship is the legitimacy another practitioner's access rests on,
+    so only they (or their team), or a team manager or designated safeguarding lead of their own
+    organisation, may end it: never another agency."""
+    if not by.active:
+        return "Your account is not active"
+    if relationship.links(by):
+        return None
+    if relationship.team is not None:
+        return (
+            f"This relationship is with the team {relationship.team!r}: "
+            "only a member of that team may end it"
+        )
+    if linked is None:
+        return "This relationship is with a practitioner who no longer has an account"
+    if linked.org_code != by.org_code:
+        return (
+            f"This relationship is with a practitioner at {linked.org_code}: "
+            "only they, or a team manager or designated safeguarding lead there, may end it"
+        )
+    if by.role not in MANAGING_ROLES:
+        return (
+            "This relationship is with a colleague: only they, or a team manager or designated "
+            "safeguarding lead of your organisation, may end it"
+        )
+    return None

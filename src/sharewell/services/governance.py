@@ -33,7 +33,7 @@ from sharewell.domain.decision_records import DecisionRecord, ShareChoice
 from sharewell.domain.errors import NotFound, PermissionDenied, ValidationError
 from sharewell.domain.organisations import Practitioner
 from sharewell.domain.overrides import REVIEW_WITHIN, OverrideReview, ReviewOutcome
-from sharewell.domain.relationships import Relationship
+from sharewell.domain.relationships import Relationship, why_not_end
 from sharewell.domain.times import utcnow
 from sharewell.domain.vocabulary import Purpose, Role
 from sharewell.services.governance_ports import (
@@ -102,6 +102,19 @@ def _event(
 # --- Agreements ---------------------------------------------------------------------------------
 
 
+def _require_party(actor: Actor, agreements: list[Agreement], doing: str) -> None:
+    """Only a party may change an agreement (ADR 0019): the actor's organisation must be a party
+    to one of `agreements`. An operator at the command line (no organisation) may: they run the
+    database itself."""
+    if actor.org is None or any(actor.org in a.party_codes for a in agreements):
+        return
+    ref = agreements[-1].ref if agreements else "this agreement"
+    raise PermissionDenied(
+        f"{actor.org} is not a party to {ref}: only its parties may {doing} it",
+        field="agreement",
+    )
+
+
 def import_agreement(
     store: GovernanceStore,
     audit: AuditLog,
@@ -110,10 +123,16 @@ def import_agreement(
     actor: Actor,
     at: datetime | None = None,
 ) -> Agreement:
-    """Store a new agreement (version 1) or an amendment (the next version) as a draft."""
+    """Store a new agreement (version 1) or an amendment (the next version) as a draft. The
+    actor's organisation must be a party to it, and to the version it amends (ADR 0019)."""
     at = at or utcnow()
+    _require_party(actor, [agreement], "upload")
     with store.transaction() as tx:
         versions = tx.agreements.versions(agreement.id)
+        if versions:
+            # An amendment is for the current parties to make: no one joins another's agreement
+            # by uploading a version that names them.
+            _require_party(actor, [versions[-1].agreement], "amend")
         check_amendment(versions[-1].agreement if versions else None, agreement)
         audit.append(
             _event(
@@ -212,10 +231,11 @@ def propose(
     actor: Actor,
     at: datetime | None = None,
 ) -> Agreement:
-    """Send a draft to the partners for signature."""
+    """Send a draft to the partners for signature (only a party may, ADR 0019)."""
     at = at or utcnow()
     with store.transaction() as tx:
         stored = _version(list(tx.agreements.versions(agreement_id)), agreement_id, version)
+        _require_party(actor, [stored.agreement], "propose")
         if stored.proposed_at is not None:
             raise ValidationError(
                 f"{stored.agreement.ref} has already been proposed", field="agreement"
@@ -251,6 +271,10 @@ def sign_agreement(
         raise ValidationError("Give the signatory's name", field="name")
     if not role.strip():
         raise ValidationError("Give the signatory's role", field="role")
+    if actor.org is not None and actor.org != org:
+        raise PermissionDenied(
+            f"You may sign only for your own organisation ({actor.org}), not {org}", field="org"
+        )
     with store.transaction() as tx:
         stored = _version(list(tx.agreements.versions(agreement_id)), agreement_id, version)
         if stored.proposed_at is None:
@@ -283,7 +307,8 @@ def terminate_agreement(
     actor: Actor,
     at: datetime | None = None,
 ) -> list[Agreement]:
-    """End an agreement now: every version not yet terminated stops being in force."""
+    """End an agreement now: every version not yet terminated stops being in force. Only a
+    party to one of those versions may (ADR 0019)."""
     at = at or utcnow()
     if not reason.strip():
         raise ValidationError("Say why the agreement is terminated", field="reason")
@@ -292,6 +317,7 @@ def terminate_agreement(
         if not versions:
             raise NotFound(f"There is no agreement {agreement_id!r}", field="agreement")
         live = [v.agreement for v in versions if v.agreement.terminated_at is None]
+        _require_party(actor, live or [v.agreement for v in versions], "terminate")
         if not live:
             raise ValidationError(f"{agreement_id} is already terminated", field="agreement")
         ended = [agreement.terminated(at, reason) for agreement in live]
@@ -391,8 +417,24 @@ def start_relationship(
     return relationship
 
 
+def may_end_relationship(
+    practitioners: PractitionerRepository, relationship: Relationship, *, actor: Actor
+) -> str | None:
+    """None when the actor may end the relationship, else why not (ADR 0019). An operator at
+    the command line (no organisation) may end any: they run the database itself."""
+    if actor.org is None:
+        return None
+    linked = (
+        practitioners.get(relationship.practitioner_id)
+        if relationship.practitioner_id is not None and relationship.practitioner_id != actor.id
+        else None
+    )
+    return why_not_end(relationship, _account(practitioners, actor), linked)
+
+
 def end_relationship(
     store: GovernanceStore,
+    practitioners: PractitionerRepository,
     audit: AuditLog,
     relationship_id: str,
     *,
@@ -400,8 +442,17 @@ def end_relationship(
     actor: Actor,
     at: datetime | None = None,
 ) -> Relationship:
-    """End a relationship: from `on` it no longer counts."""
+    """End a relationship: from `on` it no longer counts. Only the practitioner (or team) it is
+    with, or a manager of their own organisation, may end it (ADR 0019)."""
     at = at or utcnow()
+    # Checked before the transaction: it reads accounts, and SQLite has one writer at a time.
+    with store.reads() as tx:
+        found = tx.relationships.get(relationship_id)
+    if found is None:
+        raise NotFound(f"No relationship {relationship_id}", field="relationship")
+    refusal = may_end_relationship(practitioners, found, actor=actor)
+    if refusal is not None:
+        raise PermissionDenied(refusal, field="relationship")
     with store.transaction() as tx:
         current = tx.relationships.get(relationship_id)
         if current is None:

@@ -18,8 +18,7 @@ from sharewell.domain.hotspots import (
     PublishedReport,
     ShownCount,
 )
-from sharewell.domain.organisations import Practitioner
-from sharewell.entrypoints.api.deps import container, current_practitioner
+from sharewell.entrypoints.api.deps import Reader, container
 from sharewell.entrypoints.api.errors import ERROR_RESPONSES
 
 router = APIRouter(prefix="/api/v1", tags=["hotspots"], responses=ERROR_RESPONSES)
@@ -157,7 +156,7 @@ def _out(report: PublishedReport, *, significant_only: bool) -> HotspotsOut:
 
 
 Wiring = Annotated[Container, Depends(container)]
-Viewer = Annotated[Practitioner, Depends(current_practitioner)]
+Viewer = Reader
 Settings_ = Annotated[HotspotSettings, Depends(query_settings)]
 
 

@@ -9,9 +9,9 @@ from pydantic import BaseModel
 
 from sharewell.bootstrap import Container
 from sharewell.domain.errors import NotFound
-from sharewell.domain.organisations import Organisation, Practitioner
+from sharewell.domain.organisations import Organisation
 from sharewell.domain.vocabulary import OrganisationKind
-from sharewell.entrypoints.api.deps import container, current_practitioner
+from sharewell.entrypoints.api.deps import Reader, container
 from sharewell.entrypoints.api.errors import ERROR_RESPONSES
 
 router = APIRouter(prefix="/api/v1", tags=["organisations"], responses=ERROR_RESPONSES)
@@ -46,7 +46,7 @@ class OrganisationList(BaseModel):
 @router.get("/organisations", response_model=OrganisationList)
 def list_organisations(
     wiring: Annotated[Container, Depends(container)],
-    _practitioner: Annotated[Practitioner, Depends(current_practitioner)],
+    _practitioner: Reader,
     kind: Annotated[OrganisationKind | None, Query(description="Only this kind")] = None,
 ) -> OrganisationList:
     """Every organisation in the partnership, optionally of one kind."""
@@ -58,7 +58,7 @@ def list_organisations(
 def get_organisation(
     code: str,
     wiring: Annotated[Container, Depends(container)],
-    _practitioner: Annotated[Practitioner, Depends(current_practitioner)],
+    _practitioner: Reader,
 ) -> OrganisationOut:
     """One organisation by its code."""
     organisation = wiring.organisations.get(code)

@@ -1,6 +1,7 @@
 """/api/v1 for the disclosure gate: purpose of use, find a person, joined-up record, household,
-consent and relationships. Session-authenticated (API tokens join through the shared auth
-dependency). The purpose travels in the session or, per request, in `X-Sharewell-Purpose`."""
+consent and relationships. A session or an API token: reading needs the `read` scope, recording
+consent and starting or ending relationships the `share` scope. The purpose travels in the
+session or, per request, in `X-Sharewell-Purpose`."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from sharewell.domain.organisations import Practitioner
 from sharewell.domain.relationships import Relationship, RelationshipKind
 from sharewell.domain.times import LONDON
 from sharewell.domain.vocabulary import DataCategory, Purpose
-from sharewell.entrypoints.api.deps import container, current_practitioner
+from sharewell.entrypoints.api.deps import Reader, Sharer, container
 from sharewell.entrypoints.api.errors import ERROR_RESPONSES, ErrorBody
 from sharewell.entrypoints.web.sessions import session_of
 from sharewell.services import governance
@@ -38,7 +39,6 @@ PEOPLE_ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
 router = APIRouter(prefix="/api/v1", tags=["people"], responses=PEOPLE_ERROR_RESPONSES)
 
 Wiring = Annotated[Container, Depends(container)]
-SignedIn = Annotated[Practitioner, Depends(current_practitioner)]
 PURPOSE_KEY = "purpose"
 
 
@@ -267,7 +267,7 @@ class RelationshipsOut(BaseModel):
 
 
 @router.get("/purpose", response_model=PurposeOut)
-def get_purpose(request: Request, _viewer: SignedIn) -> PurposeOut:
+def get_purpose(request: Request, _viewer: Reader) -> PurposeOut:
     """The purpose of use chosen for this session."""
     session = session_of(request)
     value = session.data.get(PURPOSE_KEY) if session is not None else None
@@ -276,7 +276,7 @@ def get_purpose(request: Request, _viewer: SignedIn) -> PurposeOut:
 
 
 @router.put("/purpose", response_model=PurposeOut)
-def put_purpose(body: PurposeIn, request: Request, _viewer: SignedIn) -> PurposeOut:
+def put_purpose(body: PurposeIn, request: Request, _viewer: Reader) -> PurposeOut:
     """Choose the purpose of use; it travels with every request until changed."""
     session = session_of(request)
     if session is None:
@@ -290,7 +290,7 @@ def put_purpose(body: PurposeIn, request: Request, _viewer: SignedIn) -> Purpose
 def search_people(
     request: Request,
     wiring: Wiring,
-    viewer: SignedIn,
+    viewer: Reader,
     purpose: ForPurpose,
     name: Annotated[str, Query(max_length=200)] = "",
     date_of_birth: date | None = None,
@@ -309,7 +309,7 @@ def search_people(
 
 @router.get("/people/{person_id}", response_model=RecordOut)
 async def get_record(
-    person_id: str, request: Request, wiring: Wiring, viewer: SignedIn, purpose: ForPurpose
+    person_id: str, request: Request, wiring: Wiring, viewer: Reader, purpose: ForPurpose
 ) -> Response:
     """The joined-up record through the disclosure gate; 404 alike for unknown and hidden."""
     # `async def` with the gate (which waits on the database) in the thread pool: FastAPI
@@ -329,7 +329,7 @@ async def get_record(
 
 @router.get("/people/{person_id}/household", response_model=PeopleOut)
 def get_household(
-    person_id: str, request: Request, wiring: Wiring, viewer: SignedIn, purpose: ForPurpose
+    person_id: str, request: Request, wiring: Wiring, viewer: Reader, purpose: ForPurpose
 ) -> PeopleOut:
     """Others at the person's address whom the viewer may see."""
     members = wiring.disclosure.household(
@@ -348,7 +348,7 @@ def _visible(
 
 @router.get("/people/{person_id}/consents", response_model=ConsentsOut)
 def list_consents(
-    person_id: str, request: Request, wiring: Wiring, viewer: SignedIn, purpose: ForPurpose
+    person_id: str, request: Request, wiring: Wiring, viewer: Reader, purpose: ForPurpose
 ) -> ConsentsOut:
     """What the person has said about consent."""
     _visible(request, wiring, viewer, purpose, person_id)
@@ -373,7 +373,7 @@ def add_consent(
     body: ConsentIn,
     request: Request,
     wiring: Wiring,
-    viewer: SignedIn,
+    viewer: Sharer,
     purpose: ForPurpose,
 ) -> ConsentOut:
     """Record consent given, refused or withdrawn; audited."""
@@ -403,7 +403,7 @@ def add_consent(
 
 @router.get("/people/{person_id}/relationships", response_model=RelationshipsOut)
 def list_relationships(
-    person_id: str, request: Request, wiring: Wiring, viewer: SignedIn, purpose: ForPurpose
+    person_id: str, request: Request, wiring: Wiring, viewer: Reader, purpose: ForPurpose
 ) -> RelationshipsOut:
     """The person's legitimate relationships."""
     _visible(request, wiring, viewer, purpose, person_id)
@@ -417,7 +417,7 @@ def add_relationship(
     body: RelationshipIn,
     request: Request,
     wiring: Wiring,
-    viewer: SignedIn,
+    viewer: Sharer,
     purpose: ForPurpose,
 ) -> RelationshipOut:
     """Start a relationship between the signed-in practitioner and the person; audited."""
@@ -441,10 +441,12 @@ def end_relationship(
     relationship_id: str,
     request: Request,
     wiring: Wiring,
-    viewer: SignedIn,
+    viewer: Sharer,
     purpose: ForPurpose,
 ) -> RelationshipOut:
-    """End a relationship of this person from today; audited."""
+    """End a relationship of this person from today; audited. Only the caller's own (or their
+    team's), or as a team manager or designated safeguarding lead a colleague's in the caller's
+    organisation: else 403 (ADR 0019)."""
     actor = _visible(request, wiring, viewer, purpose, person_id)
     if relationship_id not in {
         r.id for r in governance.relationships_of(wiring.governance, person_id)
@@ -452,6 +454,7 @@ def end_relationship(
         raise NotFound("There is no such relationship for this person", field="relationship")
     ended = governance.end_relationship(
         wiring.governance,
+        wiring.practitioners,
         wiring.audit,
         relationship_id,
         on=_now(request).astimezone(LONDON).date(),

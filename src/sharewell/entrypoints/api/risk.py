@@ -10,10 +10,9 @@ from pydantic import BaseModel, Field
 
 from sharewell.bootstrap import Container
 from sharewell.domain.access import Reason
-from sharewell.domain.organisations import Practitioner
 from sharewell.domain.risk import COMMON_LEVELS, Calibration, EvidenceKind
 from sharewell.domain.vocabulary import DataCategory, Purpose
-from sharewell.entrypoints.api.deps import container, current_practitioner
+from sharewell.entrypoints.api.deps import Reader, container
 from sharewell.entrypoints.api.errors import ERROR_RESPONSES
 from sharewell.entrypoints.api.people import PEOPLE_ERROR_RESPONSES, ForPurpose
 from sharewell.services.governance import Actor
@@ -113,17 +112,16 @@ class CalibrationIds(BaseModel):
 
 
 Wiring = Annotated[Container, Depends(container)]
-SignedIn = Annotated[Practitioner, Depends(current_practitioner)]
 
 
 @router.get("/calibrations", response_model=CalibrationIds)
-def list_calibrations(wiring: Wiring, _viewer: SignedIn) -> CalibrationIds:
+def list_calibrations(wiring: Wiring, _viewer: Reader) -> CalibrationIds:
     """Every risk calibration the partnership has."""
     return CalibrationIds(calibrations=list(wiring.risk_calibrations.ids()))
 
 
 @router.get("/calibrations/{calibration_id}", response_model=CalibrationStatusOut)
-def get_calibration(calibration_id: str, wiring: Wiring, _viewer: SignedIn) -> CalibrationStatusOut:
+def get_calibration(calibration_id: str, wiring: Wiring, _viewer: Reader) -> CalibrationStatusOut:
     """The version in force (signed by every party) and any amendment awaiting signatures."""
     status = wiring.risk_calibrations.status(calibration_id)
     return CalibrationStatusOut(
@@ -261,7 +259,7 @@ def _now(request: Request) -> datetime:
 
 @people_router.get("/people/{person_id}/risk", response_model=JointRiskOut)
 def person_risk(
-    person_id: str, request: Request, wiring: Wiring, viewer: SignedIn, purpose: ForPurpose
+    person_id: str, request: Request, wiring: Wiring, viewer: Reader, purpose: ForPurpose
 ) -> JointRiskOut:
     """The person's joint risk profile through the disclosure gate; 404 alike for unknown and
     hidden people, and 404 (field `calibration`) when no calibration is in force."""
@@ -273,7 +271,7 @@ def person_risk(
 
 @people_router.get("/people/{person_id}/household/risk", response_model=JointRiskOut)
 def household_risk(
-    person_id: str, request: Request, wiring: Wiring, viewer: SignedIn, purpose: ForPurpose
+    person_id: str, request: Request, wiring: Wiring, viewer: Reader, purpose: ForPurpose
 ) -> JointRiskOut:
     """The joint risk profile of the person and the household members the viewer may see."""
     view = wiring.joint_risk.for_household(

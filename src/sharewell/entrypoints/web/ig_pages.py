@@ -128,7 +128,8 @@ async def upload_agreement(request: Request, wiring: Wiring, lead: IgLead) -> Re
         return _agreements_page(request, wiring, problems, status=422)
     except SharewellError as exc:
         problems = [{"text": f"{exc.field or 'agreement'}: {exc.message}"}]
-        return _agreements_page(request, wiring, problems, status=422)
+        status = 403 if isinstance(exc, PermissionDenied) else 422
+        return _agreements_page(request, wiring, problems, status=status)
     _flash(request, f"{agreement.ref} is stored as a draft.")
     return RedirectResponse(f"/ig/agreements/{agreement.id}/{agreement.version}", status_code=303)
 
@@ -150,6 +151,8 @@ def agreement(
             "a": stored.agreement,
             "paragraphs": [p for p in text.split("\n\n") if p.strip()],
             "proposed": stored.proposed_at is not None,
+            # Only parties may propose, sign or terminate (ADR 0019): others just read it.
+            "is_party": party is not None,
             "can_sign": party is not None and party.signed_by is None,
             "signed": party is not None and party.signed_by is not None,
         },

@@ -15,7 +15,7 @@ from starlette.responses import RedirectResponse, Response
 
 from sharewell.bootstrap import Container
 from sharewell.domain.consent import ALL_PARTNERS, ConsentRecord, ConsentState
-from sharewell.domain.errors import NotFound, SharewellError, ValidationError
+from sharewell.domain.errors import NotFound, PermissionDenied, SharewellError, ValidationError
 from sharewell.domain.organisations import Practitioner
 from sharewell.domain.relationships import Relationship, RelationshipKind
 from sharewell.domain.times import LONDON, london
@@ -409,8 +409,9 @@ def _consent_page(
     # What the practitioner entered, shown again after an error; the purpose of their work is
     # the first guess for the purpose the consent is for.
     values = values or {"consent-purpose": purpose.value}
+    actor = Actor.signed_in(viewer)
     person = wiring.disclosure.person(
-        actor=Actor.of(viewer), purpose=purpose, person_id=person_id, at=_now(request)
+        actor=actor, purpose=purpose, person_id=person_id, at=_now(request)
     )
     history = governance.consent_history(wiring.governance, person_id)
     relationships = governance.relationships_of(wiring.governance, person_id)
@@ -458,7 +459,10 @@ def _consent_page(
                     "kind": r.kind.value.replace("_", " ").capitalize(),
                     "starts_on": r.starts_on.strftime("%-d %B %Y"),
                     "ends_on": r.ends_on.strftime("%-d %B %Y") if r.ends_on else None,
-                    "mine": r.practitioner_id == viewer.id,
+                    # Only those the viewer may end get a button (ADR 0019).
+                    "may_end": r.ends_on is None
+                    and governance.may_end_relationship(wiring.practitioners, r, actor=actor)
+                    is None,
                 }
                 for r in relationships
             ],
@@ -580,22 +584,29 @@ def end_relationship(
         return _choose_first(request)
     actor = Actor.of(viewer)
     wiring.disclosure.person(actor=actor, purpose=purpose, person_id=person_id, at=_now(request))
-    mine = {r.id for r in governance.relationships_of(wiring.governance, person_id)}
-    if relationship_id not in mine:
+    theirs = {r.id for r in governance.relationships_of(wiring.governance, person_id)}
+    if relationship_id not in theirs:
         raise NotFound("There is no such relationship for this person", field="relationship")
     today = _now(request).astimezone(LONDON).date()
     try:
         governance.end_relationship(
             wiring.governance,
+            wiring.practitioners,
             wiring.audit,
             relationship_id,
             on=today,
             actor=actor,
             at=_now(request),
         )
-    except ValidationError as exc:
+    except (ValidationError, PermissionDenied) as exc:
         return _consent_page(
-            request, wiring, viewer, person_id, purpose, errors={"end": exc.message}, status=400
+            request,
+            wiring,
+            viewer,
+            person_id,
+            purpose,
+            errors={"end": exc.message},
+            status=403 if isinstance(exc, PermissionDenied) else 400,
         )
     session = session_of(request)
     assert session is not None
