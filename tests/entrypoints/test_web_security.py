@@ -9,7 +9,8 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -193,6 +194,13 @@ def test_health_check_and_start_page_answer_head_requests(web: Web) -> None:
     assert web.client.head("/").status_code == 200
 
 
+def _run(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """`asyncio.run(main())` in a thread of its own: a browser test earlier in this process
+    leaves Playwright's event loop running in the main thread, where asyncio.run refuses."""
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, main()).result()
+
+
 def test_admission_lets_in_at_most_the_limit_in_order_of_arrival() -> None:
     admitted: list[int] = []
     at_work = 0
@@ -219,7 +227,7 @@ def test_admission_lets_in_at_most_the_limit_in_order_of_arrival() -> None:
         assert [await admission.enter(0.01), await admission.enter(0.01)] == [True, True]
         assert await admission.enter(0.01) is False
 
-    asyncio.run(main())
+    _run(main)
     assert most == 2
     assert admitted == list(range(8))
 
@@ -239,7 +247,7 @@ def test_admission_gives_up_after_the_wait_and_loses_no_slot() -> None:
         admission.leave()
         assert await admission.enter(0.01)  # the slot was not lost to either
 
-    asyncio.run(main())
+    _run(main)
 
 
 async def _one_waiting(admission: Admission) -> tuple[asyncio.Task[bool], asyncio.Future[bool]]:
@@ -275,7 +283,7 @@ def test_admission_cancelled_in_the_step_a_slot_is_handed_over_passes_it_on() ->
             assert admission.waiting == 0
             assert await _slots_free(admission) == 1  # not lost, not doubled
 
-    asyncio.run(main())
+    _run(main)
 
 
 def test_admission_timed_out_in_the_step_a_slot_is_handed_over_takes_it_or_passes_it_on() -> None:
@@ -298,7 +306,7 @@ def test_admission_timed_out_in_the_step_a_slot_is_handed_over_takes_it_or_passe
         assert admission.waiting == 0
         assert await _slots_free(admission) == 1
 
-    asyncio.run(main())
+    _run(main)
 
 
 def test_admission_timed_out_then_cancelled_leaks_nothing() -> None:
@@ -312,7 +320,7 @@ def test_admission_timed_out_then_cancelled_leaks_nothing() -> None:
             await waiting
         assert await _slots_free(admission) == 1
 
-    asyncio.run(main())
+    _run(main)
 
 
 def _gatekeeper(app: Any) -> Gatekeeper:
