@@ -419,10 +419,9 @@ def test_slow_bodies_take_no_turn_and_others_are_served(web_settings: Settings) 
             base = f"http://127.0.0.1:{port}"
             with httpx.Client(base_url=base, timeout=10) as others:
                 for _ in range(3):
-                    # A page that takes a turn: served at once, not 503 after the queue wait.
-                    started = time.monotonic()
+                    # A page that takes a turn: served, not 503 after the 3 s queue wait (as
+                    # when the slow bodies held every turn). No timing: the machine may be busy.
                     assert others.get("/sign-in").status_code == 200
-                    assert time.monotonic() - started < 2
                 # A form sent whole is read and checked (here: refused for its CSRF token).
                 sent = others.post("/sign-in", data={"email": "a@b.example", "password": "x"})
                 assert sent.status_code == 403
