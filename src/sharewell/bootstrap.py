@@ -103,16 +103,17 @@ def build(settings: Settings, *, check: bool = True) -> Container:
     engine = make_engine(settings.database_url, pool_size=settings.database_pool_size)
     if check:
         check_reachable(engine)
-    # On PostgreSQL the session check's practitioner is kept until the database says it changed.
-    practitioners = SqlPractitioners(
-        engine,
-        changes=ChangeListener(engine, PRACTITIONERS_CHANNEL)
+    # On PostgreSQL the session check's practitioner, and which people each practitioner has
+    # sharing grants about, are kept until the database says they changed (one listener).
+    changes = (
+        ChangeListener(engine, PRACTITIONERS_CHANNEL)
         if engine.dialect.name == "postgresql"
-        else None,
+        else None
     )
+    practitioners = SqlPractitioners(engine, changes=changes)
     organisations = SqlOrganisations(engine)
     governance = SqlGovernance(engine)
-    sharing_store = SqlSharing(engine)
+    sharing_store = SqlSharing(engine, changes=changes)
     # Started on first append (or audit.start()), so commands that never write to the log
     # neither need the signing key nor take the sequencer lock.
     audit = SqlAuditLog(

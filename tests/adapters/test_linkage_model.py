@@ -165,5 +165,5 @@ def test_migration_gives_stored_match_records_their_address_key(tmp_path: Path) 
     with engine.connect() as conn:
         keys = dict(conn.execute(text("SELECT record_id, address_key FROM match_records")).all())
     assert keys == {1: "AY1 2AB 14", 2: None, 3: None}
-    assert head_revision() == "0013_sign_in_failures"
+    assert head_revision() == "0014_grant_changes"
     engine.dispose()

@@ -28,7 +28,7 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import structlog
 from sqlalchemy import Engine
@@ -171,3 +171,82 @@ class ChangeListener:
                 self._answered = at
                 self._heard_itself = True
                 return
+
+
+# How long anything kept until it changes is kept at most, whatever was heard: a change that is
+# never announced (a trigger missing or switched off) is seen within this time.
+KEEP_SECONDS = 60.0
+
+V = TypeVar("V")
+
+
+class Kept(Generic[V]):
+    """Values read from the database, by practitioner id, each kept until the listener says
+    that practitioner changed, used only while the listener is trusted, and read again after
+    `keep_seconds` all the same. Without a listener (SQLite) nothing is kept."""
+
+    def __init__(
+        self,
+        changes: ChangeListener | None,
+        *,
+        keep_at_most: int = 20_000,
+        keep_seconds: float = KEEP_SECONDS,
+    ) -> None:
+        self._changes = changes
+        self._keep_at_most = keep_at_most
+        self._keep_seconds = keep_seconds
+        # Each with when its read began (time.monotonic()).
+        self._kept: dict[str, tuple[V, float]] = {}
+        # Moves on with every change heard, so a read that raced a change is not kept.
+        self._generation = 0
+        self._lock = threading.Lock()
+        if changes is not None:
+            changes.subscribe(self.forget)
+
+    def forget(self, key: str) -> None:
+        """Forget what is kept for `key` (EVERYTHING: all of it)."""
+        with self._lock:
+            self._generation += 1
+            if key == EVERYTHING:
+                self._kept.clear()
+            else:
+                self._kept.pop(key, None)
+
+    def relied_on(self) -> bool:
+        """Whether what is kept may be used just now (a listener, and trusted)."""
+        return self._changes is not None and self._changes.trusted()
+
+    def get(self, key: str) -> V | None:
+        """What is kept for `key`, if kept and still to be relied on; never reads the database
+        (so an event loop may call it without handing it to a thread)."""
+        if not self.relied_on():
+            return None
+        found = self._kept.get(key)
+        if found is None or time.monotonic() - found[1] >= self._keep_seconds:
+            return None
+        return found[0]
+
+    def read(self, key: str, load: Callable[[], V], *, keep: Callable[[V], bool] = bool) -> V:
+        """What is kept for `key`, else `load()`, kept if `keep(value)` and nothing about `key`
+        changed while it was being read."""
+        kept = self.get(key)
+        if kept is not None:
+            return kept
+        generation = self._generation
+        began = time.monotonic()
+        found = load()
+        if keep(found) and self.relied_on():
+            with self._lock:
+                if generation != self._generation:
+                    return found
+                if len(self._kept) >= self._keep_at_most:
+                    self._forget_old(began)
+                if len(self._kept) < self._keep_at_most:
+                    self._kept[key] = (found, began)
+        return found
+
+    def _forget_old(self, now: float) -> None:
+        """Make room: drop what is kept too long to be used (called holding the lock)."""
+        self._kept = {
+            key: kept for key, kept in self._kept.items() if now - kept[1] < self._keep_seconds
+        }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -10,7 +9,7 @@ from typing import Any
 from sqlalchemy import Engine, bindparam, insert, select
 from sqlalchemy.orm import Session
 
-from sharewell.adapters.db.changes import EVERYTHING, ChangeListener
+from sharewell.adapters.db.changes import KEEP_SECONDS, ChangeListener, Kept
 from sharewell.adapters.db.engine import fetch_all, reads_only
 from sharewell.adapters.db.tables import OrganisationRow, PractitionerRow, TrainingRecordRow
 from sharewell.domain.accounts import Credentials
@@ -89,9 +88,6 @@ def _practitioner_query(key: Any) -> Any:
     )
 
 
-# Kept practitioners are read again after this long even if no change was announced.
-KEEP_SECONDS = 60.0
-
 _BY_ID = _practitioner_query(PractitionerRow.__table__.c.id)
 _BY_EMAIL = _practitioner_query(PractitionerRow.__table__.c.email)
 
@@ -117,15 +113,9 @@ class SqlPractitioners:
         self._engine = engine
         self._reads = reads_only(engine)
         self._changes = changes
-        self._keep_at_most = keep_at_most
-        self._keep_seconds = keep_seconds
-        # Each with when its read began (time.monotonic()).
-        self._kept: dict[str, tuple[Practitioner, float]] = {}
-        # Moves on with every change heard, so a read that raced a change is not kept.
-        self._generation = 0
-        self._kept_lock = threading.Lock()
-        if changes is not None:
-            changes.subscribe(self._forget)
+        self._kept: Kept[Practitioner | None] = Kept(
+            changes, keep_at_most=keep_at_most, keep_seconds=keep_seconds
+        )
 
     def close(self) -> None:
         """Stop listening for changes (if listening)."""
@@ -133,12 +123,7 @@ class SqlPractitioners:
             self._changes.close()
 
     def _forget(self, practitioner_id: str) -> None:
-        with self._kept_lock:
-            self._generation += 1
-            if practitioner_id == EVERYTHING:
-                self._kept.clear()
-            else:
-                self._kept.pop(practitioner_id, None)
+        self._kept.forget(practitioner_id)
 
     def add(self, practitioner: Practitioner, *, password_hash: str | None) -> None:
         with self._engine.begin() as conn:
@@ -191,36 +176,14 @@ class SqlPractitioners:
     def kept(self, practitioner_id: str) -> Practitioner | None:
         """The practitioner as kept, if kept and still to be relied on; never reads the
         database (so an event loop may call it without handing it to a thread)."""
-        changes = self._changes
-        if changes is None or not changes.trusted():
-            return None
-        found = self._kept.get(practitioner_id)
-        if found is None or time.monotonic() - found[1] >= self._keep_seconds:
-            return None
-        return found[0]
+        return self._kept.get(practitioner_id)
 
     def get(self, practitioner_id: str) -> Practitioner | None:
-        kept = self.kept(practitioner_id)
-        if kept is not None:
-            return kept
-        generation = self._generation
-        began = time.monotonic()
-        found = self._load(_BY_ID, practitioner_id)
-        if found is not None and self._changes is not None and self._changes.trusted():
-            with self._kept_lock:
-                if generation != self._generation:
-                    return found
-                if len(self._kept) >= self._keep_at_most:
-                    self._forget_old(began)
-                if len(self._kept) < self._keep_at_most:
-                    self._kept[practitioner_id] = (found, began)
-        return found
-
-    def _forget_old(self, now: float) -> None:
-        """Make room: drop what is kept too long to be used (called holding the lock)."""
-        self._kept = {
-            key: kept for key, kept in self._kept.items() if now - kept[1] < self._keep_seconds
-        }
+        return self._kept.read(
+            practitioner_id,
+            lambda: self._load(_BY_ID, practitioner_id),
+            keep=lambda p: p is not None,
+        )
 
     def by_email(self, email: str) -> Practitioner | None:
         return self._load(_BY_EMAIL, email.strip().lower())

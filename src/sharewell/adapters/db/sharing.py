@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
+from sharewell.adapters.db.changes import ChangeListener, Kept
 from sharewell.adapters.db.engine import fetch_all, read_connection, reads_only
 from sharewell.adapters.db.tables_sharing import ApiTokenRow, ShareRequestRow, SharingGrantRow
 from sharewell.domain.api_tokens import ApiToken, Scope
@@ -133,13 +134,27 @@ _GRANTS_FOR_RECIPIENT = select(_grants).where(
     _grants.c.recipient_id == bindparam("recipient_id"),
     _grants.c.person_id == bindparam("person_id"),
 )
+_PEOPLE_WITH_GRANTS = (
+    select(_grants.c.person_id)
+    .where(_grants.c.recipient_id == bindparam("recipient_id"))
+    .distinct()
+)
 
 
 class SqlGrants:
-    """Sharing grants: added once, never changed."""
+    """Sharing grants: added once, never changed.
 
-    def __init__(self, conn: Connection) -> None:
+    Given `people_with_grants` (reads on PostgreSQL), `for_recipient` first asks which people
+    the practitioner has any grant about, kept until PostgreSQL says that practitioner's grants
+    changed (migration 0014): most records are read by practitioners with no grant about the
+    person, and then no statement is needed at all.
+    """
+
+    def __init__(
+        self, conn: Connection, people_with_grants: Kept[frozenset[str]] | None = None
+    ) -> None:
         self._conn = conn
+        self._people_with_grants = people_with_grants
 
     def add(self, grant: SharingGrant) -> None:
         self._conn.execute(
@@ -168,6 +183,13 @@ class SqlGrants:
         return [_grant(r) for r in rows]
 
     def for_recipient(self, practitioner_id: str, person_id: str) -> Sequence[SharingGrant]:
+        known = self._people_with_grants
+        if known is not None and known.relied_on():
+            people = known.read(
+                practitioner_id, lambda: self._people_of(practitioner_id), keep=lambda _: True
+            )
+            if person_id not in people:
+                return []
         rows = fetch_all(
             self._conn,
             _GRANTS_FOR_RECIPIENT,
@@ -175,21 +197,29 @@ class SqlGrants:
         )
         return [_grant(r) for r in rows]
 
+    def _people_of(self, practitioner_id: str) -> frozenset[str]:
+        rows = fetch_all(self._conn, _PEOPLE_WITH_GRANTS, {"recipient_id": practitioner_id})
+        return frozenset(r[0] for r in rows)
+
 
 class SqlSharingTransaction:
     """Requests and grants on one connection (one transaction)."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(
+        self, conn: Connection, people_with_grants: Kept[frozenset[str]] | None = None
+    ) -> None:
         self.requests = SqlShareRequests(conn)
-        self.grants = SqlGrants(conn)
+        self.grants = SqlGrants(conn, people_with_grants)
 
 
 class SqlSharing:
-    """The sharing store on a database."""
+    """The sharing store on a database. Given `changes` (PostgreSQL), reads keep which people
+    each practitioner has grants about until a grant of theirs changes (see SqlGrants)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, changes: ChangeListener | None = None) -> None:
         self._engine = engine
         self._reads = reads_only(engine)
+        self._people_with_grants: Kept[frozenset[str]] = Kept(changes)
 
     @contextmanager
     def transaction(self) -> Iterator[SqlSharingTransaction]:
@@ -198,8 +228,9 @@ class SqlSharing:
 
     @contextmanager
     def reads(self) -> Iterator[SqlSharingTransaction]:
+        # Only reads use what is kept: a transaction may have added a grant not yet announced.
         with read_connection(self._reads) as conn:
-            yield SqlSharingTransaction(conn)
+            yield SqlSharingTransaction(conn, self._people_with_grants)
 
 
 def _token(r: Any) -> ApiToken:
