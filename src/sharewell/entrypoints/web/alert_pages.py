@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 
 from sharewell.bootstrap import Container
 from sharewell.domain.alerts import TEMPLATES, Alert
-from sharewell.domain.errors import PermissionDenied, SharewellError
+from sharewell.domain.errors import NotFound, PermissionDenied, SharewellError
 from sharewell.domain.organisations import Practitioner
 from sharewell.domain.times import LONDON, london
 from sharewell.domain.vocabulary import DataCategory
@@ -70,6 +70,34 @@ def _row(alert: Alert, names: dict[str, str], at: datetime) -> dict[str, Any]:
     }
 
 
+def _who(wiring: Container, practitioner: Practitioner, alert: Alert, at: datetime) -> str | None:
+    """The person's name if the viewer may see who they are (decided and audited by the
+    disclosure gate for the alert's purpose), else None: the page then shows the id only."""
+    try:
+        person = wiring.disclosure.person(
+            actor=gov.Actor.signed_in(practitioner),
+            purpose=alert.purpose,
+            person_id=alert.person_id,
+            at=at,
+        )
+    except NotFound:
+        return None
+    return person.name
+
+
+def _escalation_row(
+    wiring: Container, practitioner: Practitioner, alert: Alert, names: dict[str, str], at: datetime
+) -> dict[str, Any]:
+    recipient = wiring.practitioners.get(alert.recipient_id)
+    row = _row(alert, names, at)
+    row.update(
+        person_name=_who(wiring, practitioner, alert, at),
+        recipient=recipient.name if recipient is not None else alert.recipient_id,
+        about=alert.category.label,
+    )
+    return row
+
+
 @router.get("/alerts")
 def inbox_page(request: Request, wiring: Wiring, practitioner: SignedIn) -> Response:
     actor = gov.Actor.of(practitioner)
@@ -84,7 +112,7 @@ def inbox_page(request: Request, wiring: Wiring, practitioner: SignedIn) -> Resp
             "title": "Your alerts",
             "nav": "alerts",
             "alerts": [_row(a, names, at) for a in mine],
-            "escalations": [_row(a, names, at) for a in chase],
+            "escalations": [_escalation_row(wiring, practitioner, a, names, at) for a in chase],
             "can_report": bool(reportable_events(wiring, practitioner)),
             "dashboard": practitioner.role in DASHBOARD_ROLES,
         },
@@ -229,6 +257,26 @@ async def report_event(request: Request, wiring: Wiring, practitioner: SignedIn)
 
 
 # --- One alert ----------------------------------------------------------------------------------
+
+
+@router.get("/alerts/escalated/{alert_id}")
+def escalated_page(
+    request: Request, alert_id: str, wiring: Wiring, practitioner: SignedIn
+) -> Response:
+    """What a manager sees of an alert escalated to them: who, from whom, to whom and when, but
+    not its content, which was shared with the recipient only."""
+    alert = alert_service.escalated_alert(wiring.alerts, alert_id, actor=gov.Actor.of(practitioner))
+    at = _now(request)
+    return render(
+        request,
+        "alerts_escalated.html",
+        {
+            "title": "Alert escalated to you",
+            "nav": "alerts",
+            "a": _escalation_row(wiring, practitioner, alert, _names(wiring), at),
+            "escalated": london(alert.escalated_at) if alert.escalated_at else None,
+        },
+    )
 
 
 @router.get("/alerts/{alert_id}")
