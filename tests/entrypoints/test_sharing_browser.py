@@ -219,3 +219,23 @@ def test_error_states_of_the_override_and_ig_forms_are_accessible(
     ig.goto("/ig/audit?since=2026-02-31")
     assert "Enter a real date" in ig.locator(".govuk-error-summary").inner_text()
     assert_accessible(ig)
+
+    ig.goto("/ig/api-tokens")
+    ig.get_by_label("Name (what will use it)").fill("School MIS")
+    ig.get_by_role("button", name="Create token").click()
+    ig.wait_for_load_state()
+    ig.get_by_role("link", name="Choose at least one scope").click()
+    assert ig.evaluate("document.activeElement.id") == "scope-read"
+    assert ig.get_by_label("Name (what will use it)").input_value() == "School MIS"
+    assert_accessible(ig)
+
+    ig.goto("/ig/agreements/anyshire-charter/1")
+    ig.get_by_label("Why the agreement ends").fill("Replaced by the new charter")
+    ig.get_by_role("button", name="Terminate every version now").click()
+    ig.wait_for_load_state()
+    ig.get_by_role("link", name="Confirm that every version stops allowing sharing now").click()
+    assert ig.evaluate("document.activeElement.id") == "confirm"
+    assert ig.get_by_label("Why the agreement ends").input_value() == (
+        "Replaced by the new charter"
+    )
+    assert_accessible(ig)
