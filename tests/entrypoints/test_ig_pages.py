@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -165,6 +166,19 @@ def test_override_queue_review_and_audit_search_with_proof(site: Site) -> None:
     site.sign_in(SCHOOL_IG)
     queue = site.client.get("/ig/overrides").text
     assert f"Person {person}" in queue and "Child missing overnight" in queue
+    # What an IG lead needs to judge it: who, which information, why, and when.
+    orgs = site.container.organisations
+    ehn, school = orgs.get("EHN"), orgs.get("SCH1")
+    assert ehn is not None and school is not None
+    assert f"Rosie Marsh, Early help practitioner, {ehn.name}" in queue
+    assert f"Education information held by {school.name}" in queue
+    assert ">Early help<" in queue and ">Safeguarding<" in queue
+    from sharewell.domain.times import london
+
+    granted = site.clock()
+    assert f">{london(granted)}<" in queue  # granted
+    assert f">{london(granted + timedelta(hours=4))}<" in queue  # ends
+    assert "demo-eh-ehn" not in queue and "(EHN)" not in queue
     review_id = queue.split('action="/ig/overrides/')[1].split('"')[0]
     site.client.post(
         f"/ig/overrides/{review_id}",

@@ -28,7 +28,7 @@ from sharewell.domain.errors import (
 from sharewell.domain.organisations import Practitioner
 from sharewell.domain.overrides import ReviewOutcome
 from sharewell.domain.times import LONDON, london
-from sharewell.domain.vocabulary import Role
+from sharewell.domain.vocabulary import DataCategory, Role
 from sharewell.entrypoints.api.deps import container, practitioner_of
 from sharewell.entrypoints.web.sessions import session_of
 from sharewell.entrypoints.web.templating import render
@@ -271,6 +271,13 @@ def holder_queue(wiring: Container, lead: Practitioner, at: datetime) -> list[An
     ]
 
 
+def _category_label(code: str) -> str:
+    try:
+        return DataCategory(code).label
+    except ValueError:
+        return code.replace("_", " ")
+
+
 def _overrides_page(
     request: Request,
     wiring: Container,
@@ -282,21 +289,37 @@ def _overrides_page(
     """The queue; `failed` is the review whose form was sent without a conclusion, shown again
     with the error and the notes written."""
     error = "Choose justified or refer for investigation"
-    rows = [
-        {
-            "id": r.id,
-            "person_id": r.person_id,
-            "by": f"{r.practitioner_id} ({r.org})",
-            "basis": r.override.basis.label,
-            "justification": r.override.justification,
-            "granted": london(r.granted_at),
-            "due": london(r.review_due_at),
-            "overdue": overdue,
-            "error": error if r.id == failed else None,
-            "notes": notes if r.id == failed else "",
-        }
-        for r, overdue in holder_queue(wiring, lead, _now(request))
-    ]
+    names = {o.code: o.name for o in wiring.organisations.list()}
+    rows = []
+    for r, overdue in holder_queue(wiring, lead, _now(request)):
+        who = wiring.practitioners.get(r.practitioner_id)
+        rows.append(
+            {
+                "id": r.id,
+                "person_id": r.person_id,
+                "by": who.name if who is not None else r.practitioner_id,
+                "role": who.role.label if who is not None else "Role not known",
+                "org": names.get(r.org, r.org),
+                # What was overridden of this lead's organisation's information only.
+                "information": [
+                    (
+                        names.get(d.get("holder", ""), d.get("holder", "")),
+                        _category_label(d.get("category", "")),
+                    )
+                    for d in r.decisions
+                    if d.get("holder") == lead.org_code
+                ],
+                "purpose": r.purpose.label,
+                "basis": r.override.basis.label,
+                "justification": r.override.justification,
+                "granted": london(r.granted_at),
+                "ends": london(r.expires_at),
+                "due": london(r.review_due_at),
+                "overdue": overdue,
+                "error": error if r.id == failed else None,
+                "notes": notes if r.id == failed else "",
+            }
+        )
     summary = [{"text": error, "href": f"#outcome-{failed}"}] if failed else []
     return render(
         request,
