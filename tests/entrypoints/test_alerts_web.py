@@ -21,6 +21,7 @@ from tests.entrypoints.sharing_kit import Site
 FRIDAY_EVENING = datetime(2026, 11, 20, 19, 30, tzinfo=UTC)
 MANAGER = "tm@cscn.anyshire.example"
 SOCIAL_WORKER = "sw@cscn.anyshire.example"
+OFFICER = "officer@pol.anyshire.example"
 
 
 @pytest.fixture
@@ -82,3 +83,50 @@ def test_only_the_manager_it_was_escalated_to_opens_it(escalated: tuple[Site, st
     site, _, alert_id = escalated
     site.sign_in(SOCIAL_WORKER)
     assert site.client.get(f"/alerts/escalated/{alert_id}").status_code == 404
+
+
+@pytest.fixture
+def site(settings: Settings) -> Iterator[Site]:
+    container, _ = alerts_partnership(settings)
+    clock = Clock()
+    clock.now = FRIDAY_EVENING
+    with TestClient(create_app(settings, container=container, clock=clock)) as client:
+        yield Site(client, container, clock)
+    container.close()
+
+
+def test_the_incident_type_is_chosen_from_plain_english_labels_and_kept_on_error(
+    site: Site,
+) -> None:
+    site.sign_in(OFFICER)
+    form = site.client.get("/alerts/events/new").text
+    assert '<option value="domestic_abuse">Domestic abuse</option>' in form
+    assert "domestic_abuse (optional)" not in form
+    assert 'name="incident_type" type="text"' not in form
+    answer = site.client.post(
+        "/alerts/events",
+        data={
+            "csrf_token": site.token("/alerts/events/new"),
+            "person": "",
+            "code": "domestic_abuse_incident",
+            "date": "2026-11-20",
+            "time": "18:45",
+            "incident_type": "missing_person",
+        },
+    )
+    assert answer.status_code == 422
+    assert 'href="#person"' in answer.text
+    assert '<option value="missing_person" selected>Missing person</option>' in answer.text
+    unknown = site.client.post(
+        "/alerts/events",
+        data={
+            "csrf_token": site.token("/alerts/events/new"),
+            "person": "P-1",
+            "code": "domestic_abuse_incident",
+            "date": "2026-11-20",
+            "time": "18:45",
+            "incident_type": "burglary",
+        },
+    )
+    assert unknown.status_code == 422
+    assert 'href="#incident_type"' in unknown.text and 'id="incident_type-error"' in unknown.text

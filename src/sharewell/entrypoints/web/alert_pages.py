@@ -15,7 +15,7 @@ from sharewell.domain.alerts import TEMPLATES, Alert
 from sharewell.domain.errors import NotFound, PermissionDenied, SharewellError
 from sharewell.domain.organisations import Practitioner
 from sharewell.domain.times import LONDON, london
-from sharewell.domain.vocabulary import DataCategory
+from sharewell.domain.vocabulary import DataCategory, IncidentType
 from sharewell.entrypoints.api.deps import container, current_practitioner
 from sharewell.entrypoints.web.sessions import session_of
 from sharewell.entrypoints.web.templating import render
@@ -47,6 +47,8 @@ def _names(wiring: Container) -> dict[str, str]:
 
 
 def _show(name: str, value: str) -> str:
+    if name == "incident_type" and value in IncidentType.__members__.values():
+        return IncidentType(value).label
     if name == "occurred_at":
         try:
             return london(datetime.fromisoformat(value))
@@ -187,6 +189,7 @@ def _event_form(
             "title": "Report an event",
             "nav": "alerts",
             "codes": reportable_events(wiring, practitioner),
+            "incident_types": [(t.value, t.label) for t in IncidentType],
             "values": values,
             "errors": errors,
             "error_summary": [{"text": m, "href": f"#{f}"} for f, m in errors.items()],
@@ -218,6 +221,8 @@ async def report_event(request: Request, wiring: Wiring, practitioner: SignedIn)
         errors["person"] = "Enter the person's Sharewell id"
     if values["code"] not in codes:
         errors["code"] = "Choose what happened"
+    if values["incident_type"] and values["incident_type"] not in IncidentType.__members__.values():
+        errors["incident_type"] = "Choose the incident type from the list, or leave it as not given"
     occurred = None
     try:
         occurred = datetime.fromisoformat(f"{values['date']}T{values['time']}").replace(
