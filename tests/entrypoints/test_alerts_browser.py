@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,10 @@ import pytest
 from sharewell.adapters.synthetic.accounts import DEMO_PASSWORD
 from sharewell.bootstrap import Container
 from sharewell.config import Settings
+from sharewell.domain.vocabulary import DataCategory
 from sharewell.entrypoints.web.app import create_app
+from sharewell.services import alerts
+from tests.alerts_kit import CLINICIAN as CLINICIAN_ACTOR
 from tests.alerts_kit import AlertScenario, alerts_partnership
 from tests.entrypoints.conftest import Clock, _free_port
 
@@ -264,3 +267,37 @@ def test_the_dashboard_and_the_ig_queues_pass_axe(
     for path in ("/ig/citizen-requests", "/ig/identity-reviews"):
         assert ig.goto(path).status == 200, path
         assert_accessible(ig)
+
+
+def test_a_team_manager_opens_an_alert_escalated_to_them(
+    as_user: Callable[[str], Any], site: Site, assert_accessible: Callable[[Any], None]
+) -> None:
+    raised = alerts.report_event(
+        site.container.alerts,
+        site.container.organisations,
+        actor=CLINICIAN_ACTOR,
+        person_id=site.scenario.child,
+        category=DataCategory.HEALTH,
+        code="ae_attendance",
+        occurred_at=site.clock() - timedelta(minutes=20),
+        summary="Second attendance this month",
+        detail={},
+        calendar=site.container.school_calendar,
+        at=site.clock(),
+    )
+    dispatcher = site.container.alert_dispatcher()
+    try:
+        dispatcher.run_once(site.clock())
+        # Unread five hours later (the deadline is four): escalated to the team manager.
+        dispatcher.run_once(site.clock() + timedelta(hours=5))
+    finally:
+        dispatcher.close()
+    manager = as_user("tm@cscn.anyshire.example")
+    manager.goto("/alerts")
+    assert_accessible(manager)
+    alert_id = raised.alerts[0].id
+    manager.locator(f"#escalations a[href='/alerts/escalated/{alert_id}']").click()
+    manager.wait_for_url(f"**/alerts/escalated/{alert_id}")
+    assert "Alert escalated to you" in manager.text_content("h1")
+    assert "Second attendance" not in manager.text_content("body")
+    assert_accessible(manager)
