@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,10 @@ import pytest
 from sharewell.adapters.synthetic.accounts import DEMO_PASSWORD
 from sharewell.bootstrap import Container
 from sharewell.config import Settings
+from sharewell.domain.vocabulary import DataCategory
 from sharewell.entrypoints.web.app import create_app
+from sharewell.services import alerts
+from tests.alerts_kit import CLINICIAN as CLINICIAN_ACTOR
 from tests.alerts_kit import AlertScenario, alerts_partnership
 from tests.entrypoints.conftest import Clock, _free_port
 
@@ -100,12 +103,16 @@ def as_user(browser: Any, site: Site) -> Iterator[Callable[[str], Any]]:
         context.close()
 
 
-def _report(page: Any, person: str, event: str, when: tuple[str, str], **fields: str) -> None:
+def _report(
+    page: Any, person: str, event: str, when: tuple[str, str], incident: str = "", **fields: str
+) -> None:
     page.goto("/alerts/events/new")
     page.get_by_label("Person").fill(person)
     page.get_by_label("What happened").select_option(label=event)
     page.get_by_label("Date it happened").fill(when[0])
     page.get_by_label("Time it happened").fill(when[1])
+    if incident:
+        page.get_by_label("Incident type (optional)").select_option(label=incident)
     for label, value in fields.items():
         page.get_by_label(label.replace("_", " ").capitalize()).fill(value)
     page.get_by_role("button", name="Record the event").click()
@@ -155,7 +162,7 @@ def test_friday_evening_domestic_incident_reaches_the_school_before_monday(
         site.scenario.pupil,
         "Domestic abuse incident where a child lives (Operation Encompass)",
         ("2026-11-20", "18:45"),
-        incident_type="domestic_abuse",
+        incident="Domestic abuse",
         summary="Officers attended a domestic incident at the home address",
         your_notes="Father arrested for assault",
     )
@@ -169,7 +176,7 @@ def test_friday_evening_domestic_incident_reaches_the_school_before_monday(
     assert_accessible(school)
     rows = school.locator("#alert-content .govuk-summary-list__key").all_text_contents()
     assert [r.strip() for r in rows] == ["When", "Incident type"]  # the minimum data set only
-    assert "domestic abuse" in school.locator("#alert-content").text_content()
+    assert "Domestic abuse" in school.locator("#alert-content").text_content()
     body = school.text_content("body")
     assert "Father arrested" not in body and "home address" not in body
     delivery = school.locator("#alert-delivery").text_content()
@@ -203,7 +210,10 @@ def test_amber_mash_referral_collects_two_contributions_and_the_referrer_sees_th
     hub.get_by_role("button", name="Save the rating").click()
     hub.wait_for_url("**/mash/referrals/*")
     assert "Amber" in hub.locator("#rating").text_content()
-    hub.locator("#orgs").select_option(["POL", "GP1"])
+    police, gp = (site.container.organisations.get(code) for code in ("POL", "GP1"))
+    assert police is not None and gp is not None
+    hub.get_by_label(police.name, exact=True).check()
+    hub.get_by_label(gp.name, exact=True).check()
     hub.get_by_role("button", name="Ask for research").click()
     hub.wait_for_url("**/mash/referrals/*")
     assert_accessible(hub)
@@ -224,11 +234,11 @@ def test_amber_mash_referral_collects_two_contributions_and_the_referrer_sees_th
     hub.reload()
     contributions = hub.locator("#contributions").text_content()
     assert "domestic incident" in contributions and "immunisation" in contributions
-    hub.get_by_label("Early help").check()
+    hub.get_by_role("radio", name="Early help").check()
     hub.get_by_label("What happens next").fill("Early help assessment through the family hub")
     hub.locator("#consent-yes").check()
     hub.get_by_label("What the person said").fill("Mother agreed to an early help assessment")
-    hub.get_by_label("Legal basis relied on").select_option("Children Act 2004 s.11")
+    hub.get_by_label("Children Act 2004 section 11: the duty to safeguard").check()
     hub.get_by_label("Safety and well-being considered").fill("No immediate risk of harm")
     hub.get_by_label("Why this is necessary").fill("Only the outcome goes to the referrer")
     hub.get_by_label("Whose advice was sought").fill("MASH team manager")
@@ -257,3 +267,37 @@ def test_the_dashboard_and_the_ig_queues_pass_axe(
     for path in ("/ig/citizen-requests", "/ig/identity-reviews"):
         assert ig.goto(path).status == 200, path
         assert_accessible(ig)
+
+
+def test_a_team_manager_opens_an_alert_escalated_to_them(
+    as_user: Callable[[str], Any], site: Site, assert_accessible: Callable[[Any], None]
+) -> None:
+    raised = alerts.report_event(
+        site.container.alerts,
+        site.container.organisations,
+        actor=CLINICIAN_ACTOR,
+        person_id=site.scenario.child,
+        category=DataCategory.HEALTH,
+        code="ae_attendance",
+        occurred_at=site.clock() - timedelta(minutes=20),
+        summary="Second attendance this month",
+        detail={},
+        calendar=site.container.school_calendar,
+        at=site.clock(),
+    )
+    dispatcher = site.container.alert_dispatcher()
+    try:
+        dispatcher.run_once(site.clock())
+        # Unread five hours later (the deadline is four): escalated to the team manager.
+        dispatcher.run_once(site.clock() + timedelta(hours=5))
+    finally:
+        dispatcher.close()
+    manager = as_user("tm@cscn.anyshire.example")
+    manager.goto("/alerts")
+    assert_accessible(manager)
+    alert_id = raised.alerts[0].id
+    manager.locator(f"#escalations a[href='/alerts/escalated/{alert_id}']").click()
+    manager.wait_for_url(f"**/alerts/escalated/{alert_id}")
+    assert "Alert escalated to you" in manager.text_content("h1")
+    assert "Second attendance" not in manager.text_content("body")
+    assert_accessible(manager)

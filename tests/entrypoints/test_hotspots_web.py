@@ -148,6 +148,20 @@ def test_bad_resolution_is_a_validation_error_naming_the_field(hot_client: TestC
     assert answer.json()["error"]["field"] == "resolution"
 
 
+def test_the_data_category_is_chosen_from_plain_english_labels(hot_client: TestClient) -> None:
+    sign_in(hot_client, LEAD)
+    page = hot_client.get("/hotspots" + QUERY + "&category=criminal_offence")
+    assert page.status_code == 200
+    assert '<select class="govuk-select" id="category" name="category">' in page.text
+    assert '<option value="">All categories</option>' in page.text
+    assert '<option value="criminal_offence" selected>Criminal offence</option>' in page.text
+    assert "category=criminal_offence" in page.text  # the downloads keep the choice
+    unknown = hot_client.get("/hotspots" + QUERY + "&category=burglary")
+    assert unknown.status_code == 400
+    assert 'href="#category"' in unknown.text and 'id="category-error"' in unknown.text
+    assert " selected>" not in unknown.text.split('id="category"')[1].split("</select>")[0]
+
+
 @pytest.mark.browser
 def test_hot_spot_page_is_accessible(
     browser: Any, tmp_path: Path, assert_accessible: Callable[[Any], None]
@@ -188,6 +202,9 @@ def test_hot_spot_page_is_accessible(
         page.click("button[type=submit]")
         page.goto("/hotspots" + QUERY)
         assert page.locator("svg[role=img] > title").first.text_content()
+        assert_accessible(page)
+        page.goto("/hotspots" + QUERY + "&category=burglary")
+        assert "Choose a data category" in page.locator(".govuk-error-summary").inner_text()
         assert_accessible(page)
     finally:
         context.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -81,9 +82,39 @@ def test_upload_propose_sign_and_terminate_a_new_agreement(site: Site) -> None:
     assert "Your organisation has signed this version" in signed.text
     ended = site.client.post(
         "/ig/agreements/pilot/terminate",
-        data={"csrf_token": site.token(page), "reason": "Pilot over"},
+        data={"csrf_token": site.token(page), "reason": "Pilot over", "confirm": "yes"},
     )
     assert "pilot is terminated" in ended.text
+
+
+def test_terminating_needs_a_reason_and_a_confirmation_and_keeps_what_was_typed(
+    site: Site,
+) -> None:
+    site.sign_in(SCHOOL_IG)
+    assert _upload(site, _pilot()).status_code == 303
+    page = "/ig/agreements/pilot/1"
+    view = site.client.get(page).text
+    assert "stops allowing any sharing now" in view and "cannot be undone" in view
+    unconfirmed = site.client.post(
+        "/ig/agreements/pilot/terminate",
+        data={"csrf_token": site.token(page), "reason": "Pilot over", "version": "1"},
+    )
+    assert unconfirmed.status_code == 422
+    assert "There is a problem" in unconfirmed.text
+    assert 'href="#confirm"' in unconfirmed.text and 'id="confirm-error"' in unconfirmed.text
+    assert 'href="#reason"' not in unconfirmed.text
+    assert ">Pilot over</textarea>" in unconfirmed.text
+    no_reason = site.client.post(
+        "/ig/agreements/pilot/terminate",
+        data={"csrf_token": site.token(page), "reason": "  ", "confirm": "yes", "version": "1"},
+    )
+    assert no_reason.status_code == 422
+    assert 'href="#reason"' in no_reason.text and 'id="reason-error"' in no_reason.text
+    assert "Say why the agreement ends" in no_reason.text
+    from sharewell.services import governance as gov
+
+    pilot = gov.stored_version(site.container.governance, "pilot", 1)
+    assert pilot.agreement.terminated_at is None  # nothing stopped
 
 
 def test_only_parties_see_or_use_propose_terminate_and_upload(site: Site) -> None:
@@ -100,7 +131,8 @@ def test_only_parties_see_or_use_propose_terminate_and_upload(site: Site) -> Non
     assert proposed.status_code == 403
     assert "CSCN is not a party to pilot@1" in proposed.text
     ended = site.client.post(
-        "/ig/agreements/pilot/terminate", data={"csrf_token": token, "reason": "Not ours"}
+        "/ig/agreements/pilot/terminate",
+        data={"csrf_token": token, "reason": "Not ours", "confirm": "yes"},
     )
     assert ended.status_code == 403
     amended = _upload(site, _pilot(version=2))
@@ -134,6 +166,19 @@ def test_override_queue_review_and_audit_search_with_proof(site: Site) -> None:
     site.sign_in(SCHOOL_IG)
     queue = site.client.get("/ig/overrides").text
     assert f"Person {person}" in queue and "Child missing overnight" in queue
+    # What an IG lead needs to judge it: who, which information, why, and when.
+    orgs = site.container.organisations
+    ehn, school = orgs.get("EHN"), orgs.get("SCH1")
+    assert ehn is not None and school is not None
+    assert f"Rosie Marsh, Early help practitioner, {ehn.name}" in queue
+    assert f"Education information held by {school.name}" in queue
+    assert ">Early help<" in queue and ">Safeguarding<" in queue
+    from sharewell.domain.times import london
+
+    granted = site.clock()
+    assert f">{london(granted)}<" in queue  # granted
+    assert f">{london(granted + timedelta(hours=4))}<" in queue  # ends
+    assert "demo-eh-ehn" not in queue and "(EHN)" not in queue
     review_id = queue.split('action="/ig/overrides/')[1].split('"')[0]
     site.client.post(
         f"/ig/overrides/{review_id}",
@@ -172,6 +217,28 @@ def test_tokens_page_shows_a_new_token_once_and_revokes(site: Site) -> None:
         "/api/v1/share-requests/sent", headers={"Authorization": f"Bearer {secret}"}
     )
     assert refused.status_code == 401
+
+
+def test_a_token_without_a_name_or_scopes_is_shown_again_with_errors(site: Site) -> None:
+    site.sign_in(SCHOOL_IG)
+    no_scopes = site.client.post(
+        "/ig/api-tokens",
+        data={"csrf_token": site.token("/ig/api-tokens"), "name": "School MIS"},
+    )
+    assert no_scopes.status_code == 422
+    assert "There is a problem" in no_scopes.text
+    assert 'href="#scope-read"' in no_scopes.text and 'id="scopes-error"' in no_scopes.text
+    assert 'value="School MIS"' in no_scopes.text
+    assert 'id="new-token"' not in no_scopes.text
+    no_name = site.client.post(
+        "/ig/api-tokens",
+        data={"csrf_token": site.token("/ig/api-tokens"), "scopes": ["share"]},
+    )
+    assert no_name.status_code == 422
+    assert 'href="#token-name"' in no_name.text and 'id="token-name-error"' in no_name.text
+    assert 'href="#scope-read"' not in no_name.text
+    assert 'value="share" aria-describedby="scope-share-hint" checked' in no_name.text
+    assert "School MIS" not in site.client.get("/ig/api-tokens").text  # nothing was made
 
 
 def _use_an_override(site: Site) -> str:

@@ -149,6 +149,8 @@ def test_a_request_reaches_the_holders_ig_queue_with_the_deadline_on_both_sides(
         data={"csrf_token": csrf(site.client, "/ig/citizen-requests")},
     )
     assert answered.status_code == 200 and "Answered" in answered.text
+    assert "govuk-notification-banner--success" in answered.text
+    assert "The request is marked as answered." in answered.text
     site.client.cookies.clear()
     sign_in(site.client, "gp@gp1.anyshire.example")
     assert site.client.get("/ig/citizen-requests").status_code == 403

@@ -114,7 +114,8 @@ def test_officer_requests_attendance_school_shares_officer_sees_it(
     dsl.fill("#safety_considered", "The child's safety outweighs the intrusion")
     dsl.fill("#necessary_and_proportionate", "Dates and codes of absence only")
     dsl.fill("#advice_sought", "None needed: within our procedure")
-    dsl.select_option("#legal_basis", ["6(1)(e)", "Children Act 2004 s.11"])
+    dsl.get_by_label("UK GDPR Article 6(1)(e): necessary for a task in the public interest").check()
+    dsl.get_by_label("Children Act 2004 section 11: the duty to safeguard").check()
     dsl.get_by_role("button", name="Record decision").click()
     dsl.wait_for_load_state()
     assert "Your decision is recorded" in dsl.content()
@@ -218,4 +219,24 @@ def test_error_states_of_the_override_and_ig_forms_are_accessible(
 
     ig.goto("/ig/audit?since=2026-02-31")
     assert "Enter a real date" in ig.locator(".govuk-error-summary").inner_text()
+    assert_accessible(ig)
+
+    ig.goto("/ig/api-tokens")
+    ig.get_by_label("Name (what will use it)").fill("School MIS")
+    ig.get_by_role("button", name="Create token").click()
+    ig.wait_for_load_state()
+    ig.get_by_role("link", name="Choose at least one scope").click()
+    assert ig.evaluate("document.activeElement.id") == "scope-read"
+    assert ig.get_by_label("Name (what will use it)").input_value() == "School MIS"
+    assert_accessible(ig)
+
+    ig.goto("/ig/agreements/anyshire-charter/1")
+    ig.get_by_label("Why the agreement ends").fill("Replaced by the new charter")
+    ig.get_by_role("button", name="Terminate every version now").click()
+    ig.wait_for_load_state()
+    ig.get_by_role("link", name="Confirm that every version stops allowing sharing now").click()
+    assert ig.evaluate("document.activeElement.id") == "confirm"
+    assert ig.get_by_label("Why the agreement ends").input_value() == (
+        "Replaced by the new charter"
+    )
     assert_accessible(ig)

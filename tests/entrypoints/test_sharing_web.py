@@ -52,10 +52,22 @@ def test_officer_asks_school_shares_and_officer_sees_what_was_shared(site: Site)
     assert f'value="{fact_id}|education|occurred_at"' in page
     missing = site.client.post(
         f"{request_path}/answer",
-        data={"csrf_token": site.token(request_path), "choice": "share", "consent_sought": "no"},
+        data={
+            "csrf_token": site.token(request_path),
+            "choice": "share",
+            "consent_sought": "no",
+            "legal_basis": ["Children Act 2004 s.11"],
+        },
     )
     assert missing.status_code == 422
     assert "There is a problem" in missing.text
+    # Legal bases are checkboxes labelled with their citation; the ones ticked stay ticked.
+    assert 'name="legal_basis" type="checkbox" value="Children Act 2004 s.11" checked' in (
+        missing.text
+    )
+    assert "Children Act 2004 section 11: the duty to safeguard" in missing.text
+    assert 'type="checkbox" value="6(1)(e)">' in missing.text
+    assert "multiple" not in missing.text and "hold Ctrl" not in missing.text
     done = site.client.post(
         f"{request_path}/answer",
         data={

@@ -150,6 +150,29 @@ class DataCategory(StrEnum):
         return self in (DataCategory.CRIMINAL_OFFENCE, DataCategory.POLICE_INTELLIGENCE)
 
 
+class IncidentType(StrEnum):
+    """What kind of incident the police attended, as recorded on an incident report."""
+
+    DOMESTIC_ABUSE = "domestic_abuse"
+    ANTI_SOCIAL_BEHAVIOUR = "anti_social_behaviour"
+    CONCERN_FOR_WELFARE = "concern_for_welfare"
+    MISSING_PERSON = "missing_person"
+    CRIME = "crime"
+
+    @property
+    def label(self) -> str:
+        return _INCIDENT_LABELS[self]
+
+
+_INCIDENT_LABELS = {
+    IncidentType.DOMESTIC_ABUSE: "Domestic abuse",
+    IncidentType.ANTI_SOCIAL_BEHAVIOUR: "Anti-social behaviour",
+    IncidentType.CONCERN_FOR_WELFARE: "Concern for someone's welfare",
+    IncidentType.MISSING_PERSON: "Missing person",
+    IncidentType.CRIME: "A crime",
+}
+
+
 class ConsentModel(StrEnum):
     """How an agreement flow treats the person's consent."""
 

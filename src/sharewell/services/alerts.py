@@ -672,6 +672,15 @@ def escalations(store: AlertStore, *, actor: Actor) -> list[Alert]:
     return sorted(store.escalated_to(actor.id), key=lambda a: a.due_at)
 
 
+def escalated_alert(store: AlertStore, alert_id: str, *, actor: Actor) -> Alert:
+    """An alert escalated to this manager, without its content (disclosed to the recipient
+    only): who it is for, from whom, and when it was due, so the manager can chase it."""
+    alert = store.get_alert(alert_id)
+    if alert is None or alert.escalated_to != actor.id:
+        raise NotFound("There is no alert escalated to you with this reference", field="alert")
+    return replace(alert, content={})
+
+
 def open_alert(
     store: AlertStore, audit: AuditLog, alert_id: str, *, actor: Actor, at: datetime | None = None
 ) -> Alert:

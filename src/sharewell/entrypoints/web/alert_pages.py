@@ -12,10 +12,10 @@ from starlette.responses import RedirectResponse, Response
 
 from sharewell.bootstrap import Container
 from sharewell.domain.alerts import TEMPLATES, Alert
-from sharewell.domain.errors import PermissionDenied, SharewellError
+from sharewell.domain.errors import NotFound, PermissionDenied, SharewellError
 from sharewell.domain.organisations import Practitioner
 from sharewell.domain.times import LONDON, london
-from sharewell.domain.vocabulary import DataCategory
+from sharewell.domain.vocabulary import DataCategory, IncidentType
 from sharewell.entrypoints.api.deps import container, current_practitioner
 from sharewell.entrypoints.web.sessions import session_of
 from sharewell.entrypoints.web.templating import render
@@ -47,6 +47,8 @@ def _names(wiring: Container) -> dict[str, str]:
 
 
 def _show(name: str, value: str) -> str:
+    if name == "incident_type" and value in IncidentType.__members__.values():
+        return IncidentType(value).label
     if name == "occurred_at":
         try:
             return london(datetime.fromisoformat(value))
@@ -70,6 +72,34 @@ def _row(alert: Alert, names: dict[str, str], at: datetime) -> dict[str, Any]:
     }
 
 
+def _who(wiring: Container, practitioner: Practitioner, alert: Alert, at: datetime) -> str | None:
+    """The person's name if the viewer may see who they are (decided and audited by the
+    disclosure gate for the alert's purpose), else None: the page then shows the id only."""
+    try:
+        person = wiring.disclosure.person(
+            actor=gov.Actor.signed_in(practitioner),
+            purpose=alert.purpose,
+            person_id=alert.person_id,
+            at=at,
+        )
+    except NotFound:
+        return None
+    return person.name
+
+
+def _escalation_row(
+    wiring: Container, practitioner: Practitioner, alert: Alert, names: dict[str, str], at: datetime
+) -> dict[str, Any]:
+    recipient = wiring.practitioners.get(alert.recipient_id)
+    row = _row(alert, names, at)
+    row.update(
+        person_name=_who(wiring, practitioner, alert, at),
+        recipient=recipient.name if recipient is not None else alert.recipient_id,
+        about=alert.category.label,
+    )
+    return row
+
+
 @router.get("/alerts")
 def inbox_page(request: Request, wiring: Wiring, practitioner: SignedIn) -> Response:
     actor = gov.Actor.of(practitioner)
@@ -84,7 +114,7 @@ def inbox_page(request: Request, wiring: Wiring, practitioner: SignedIn) -> Resp
             "title": "Your alerts",
             "nav": "alerts",
             "alerts": [_row(a, names, at) for a in mine],
-            "escalations": [_row(a, names, at) for a in chase],
+            "escalations": [_escalation_row(wiring, practitioner, a, names, at) for a in chase],
             "can_report": bool(reportable_events(wiring, practitioner)),
             "dashboard": practitioner.role in DASHBOARD_ROLES,
         },
@@ -159,6 +189,7 @@ def _event_form(
             "title": "Report an event",
             "nav": "alerts",
             "codes": reportable_events(wiring, practitioner),
+            "incident_types": [(t.value, t.label) for t in IncidentType],
             "values": values,
             "errors": errors,
             "error_summary": [{"text": m, "href": f"#{f}"} for f, m in errors.items()],
@@ -190,6 +221,8 @@ async def report_event(request: Request, wiring: Wiring, practitioner: SignedIn)
         errors["person"] = "Enter the person's Sharewell id"
     if values["code"] not in codes:
         errors["code"] = "Choose what happened"
+    if values["incident_type"] and values["incident_type"] not in IncidentType.__members__.values():
+        errors["incident_type"] = "Choose the incident type from the list, or leave it as not given"
     occurred = None
     try:
         occurred = datetime.fromisoformat(f"{values['date']}T{values['time']}").replace(
@@ -229,6 +262,26 @@ async def report_event(request: Request, wiring: Wiring, practitioner: SignedIn)
 
 
 # --- One alert ----------------------------------------------------------------------------------
+
+
+@router.get("/alerts/escalated/{alert_id}")
+def escalated_page(
+    request: Request, alert_id: str, wiring: Wiring, practitioner: SignedIn
+) -> Response:
+    """What a manager sees of an alert escalated to them: who, from whom, to whom and when, but
+    not its content, which was shared with the recipient only."""
+    alert = alert_service.escalated_alert(wiring.alerts, alert_id, actor=gov.Actor.of(practitioner))
+    at = _now(request)
+    return render(
+        request,
+        "alerts_escalated.html",
+        {
+            "title": "Alert escalated to you",
+            "nav": "alerts",
+            "a": _escalation_row(wiring, practitioner, alert, _names(wiring), at),
+            "escalated": london(alert.escalated_at) if alert.escalated_at else None,
+        },
+    )
 
 
 @router.get("/alerts/{alert_id}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -12,6 +13,7 @@ from sharewell.adapters.geo import maps
 from sharewell.bootstrap import Container
 from sharewell.domain.hotspots import HotspotSettings, PublishedReport
 from sharewell.domain.organisations import Practitioner
+from sharewell.domain.vocabulary import DataCategory
 from sharewell.entrypoints.api.deps import container, current_practitioner
 from sharewell.entrypoints.api.hotspots import query_settings
 from sharewell.entrypoints.web.templating import render
@@ -65,6 +67,13 @@ def _building_rows(report: PublishedReport) -> list[list[dict[str, str]]]:
 
 @router.get("/hotspots")
 def hotspots_page(request: Request, wiring: Wiring, viewer: Viewer, chosen: Chosen) -> Response:
+    errors: dict[str, str] = {}
+    asked = chosen.category
+    if asked is not None and asked not in DataCategory.__members__.values():
+        # Not a category of the vocabulary: said so, and all categories shown, rather than a
+        # map that is empty for a reason the reader cannot see.
+        errors["category"] = "Choose a data category from the list"
+        chosen = replace(chosen, category=None)
     report = wiring.hotspots.published(chosen, viewer=viewer)
     return render(
         request,
@@ -80,7 +89,11 @@ def hotspots_page(request: Request, wiring: Wiring, viewer: Viewer, chosen: Chos
             "building_rows": _building_rows(report),
             "query": _query(chosen),
             "chosen": chosen,
+            "categories": [(c.value, c.label.capitalize()) for c in DataCategory],
+            "errors": errors,
+            "error_summary": [{"text": m, "href": f"#{f}"} for f, m in errors.items()],
         },
+        status=400 if errors else 200,
     )
 
 

@@ -19,11 +19,16 @@ from sharewell.domain.agreements import AgreementInvalid
 from sharewell.domain.api_tokens import Scope
 from sharewell.domain.audit import AuditKind
 from sharewell.domain.audit_outcomes import outcome_label
-from sharewell.domain.errors import ConfigurationError, PermissionDenied, SharewellError
+from sharewell.domain.errors import (
+    ConfigurationError,
+    PermissionDenied,
+    SharewellError,
+    ValidationError,
+)
 from sharewell.domain.organisations import Practitioner
 from sharewell.domain.overrides import ReviewOutcome
 from sharewell.domain.times import LONDON, london
-from sharewell.domain.vocabulary import Role
+from sharewell.domain.vocabulary import DataCategory, Role
 from sharewell.entrypoints.api.deps import container, practitioner_of
 from sharewell.entrypoints.web.sessions import session_of
 from sharewell.entrypoints.web.templating import render
@@ -134,14 +139,23 @@ async def upload_agreement(request: Request, wiring: Wiring, lead: IgLead) -> Re
     return RedirectResponse(f"/ig/agreements/{agreement.id}/{agreement.version}", status_code=303)
 
 
-@router.get("/ig/agreements/{agreement_id}/{version}")
-def agreement(
-    request: Request, agreement_id: str, version: int, wiring: Wiring, lead: IgLead
+def _agreement_page(
+    request: Request,
+    wiring: Container,
+    lead: Practitioner,
+    agreement_id: str,
+    version: int,
+    *,
+    errors: dict[str, str] | None = None,
+    reason: str = "",
 ) -> Response:
+    """One version in plain English with the forms its reader may use; `errors` and `reason`
+    show the termination form again as it was sent."""
     stored = gov.stored_version(wiring.governance, agreement_id, version)
     names = {o.code: o.name for o in wiring.organisations.list()}
     text = agreement_in_english(stored.agreement, names, at=_now(request))
     party = next((p for p in stored.agreement.parties if p.org == lead.org_code), None)
+    errors = errors or {}
     return render(
         request,
         "ig_agreement.html",
@@ -155,8 +169,19 @@ def agreement(
             "is_party": party is not None,
             "can_sign": party is not None and party.signed_by is None,
             "signed": party is not None and party.signed_by is not None,
+            "errors": errors,
+            "error_summary": _summary(errors),
+            "reason": reason,
         },
+        status=422 if errors else 200,
     )
+
+
+@router.get("/ig/agreements/{agreement_id}/{version}")
+def agreement(
+    request: Request, agreement_id: str, version: int, wiring: Wiring, lead: IgLead
+) -> Response:
+    return _agreement_page(request, wiring, lead, agreement_id, version)
 
 
 @router.post("/ig/agreements/{agreement_id}/{version}/propose")
@@ -195,17 +220,41 @@ async def sign(
     return RedirectResponse(f"/ig/agreements/{agreement_id}/{version}", status_code=303)
 
 
+TERMINATE_ERRORS = {
+    "reason": "Say why the agreement ends",
+    "confirm": "Confirm that every version stops allowing sharing now",
+}
+
+
 @router.post("/ig/agreements/{agreement_id}/terminate")
 async def terminate(request: Request, agreement_id: str, wiring: Wiring, lead: IgLead) -> Response:
     form = await request.form()
-    gov.terminate_agreement(
-        wiring.governance,
-        wiring.audit,
-        agreement_id,
-        reason=str(form.get("reason", "")),
-        actor=gov.Actor.of(lead),
-        at=_now(request),
-    )
+    reason = str(form.get("reason", "")).strip()
+    shown = str(form.get("version", "1"))
+    version = int(shown) if shown.isdigit() else 1
+    # Terminating takes effect at once and for every version: it needs a reason and a tick
+    # saying so, and without them the page comes back with what was typed.
+    errors = {
+        field: message
+        for field, message in TERMINATE_ERRORS.items()
+        if not (reason if field == "reason" else form.get("confirm") == "yes")
+    }
+    if not errors:
+        try:
+            gov.terminate_agreement(
+                wiring.governance,
+                wiring.audit,
+                agreement_id,
+                reason=reason,
+                actor=gov.Actor.of(lead),
+                at=_now(request),
+            )
+        except ValidationError as exc:
+            errors = {exc.field if exc.field in TERMINATE_ERRORS else "reason": exc.message}
+    if errors:
+        return _agreement_page(
+            request, wiring, lead, agreement_id, version, errors=errors, reason=reason
+        )
     _flash(request, f"{agreement_id} is terminated: it no longer allows any sharing.")
     return RedirectResponse("/ig/agreements", status_code=303)
 
@@ -222,6 +271,13 @@ def holder_queue(wiring: Container, lead: Practitioner, at: datetime) -> list[An
     ]
 
 
+def _category_label(code: str) -> str:
+    try:
+        return DataCategory(code).label
+    except ValueError:
+        return code.replace("_", " ")
+
+
 def _overrides_page(
     request: Request,
     wiring: Container,
@@ -233,21 +289,37 @@ def _overrides_page(
     """The queue; `failed` is the review whose form was sent without a conclusion, shown again
     with the error and the notes written."""
     error = "Choose justified or refer for investigation"
-    rows = [
-        {
-            "id": r.id,
-            "person_id": r.person_id,
-            "by": f"{r.practitioner_id} ({r.org})",
-            "basis": r.override.basis.label,
-            "justification": r.override.justification,
-            "granted": london(r.granted_at),
-            "due": london(r.review_due_at),
-            "overdue": overdue,
-            "error": error if r.id == failed else None,
-            "notes": notes if r.id == failed else "",
-        }
-        for r, overdue in holder_queue(wiring, lead, _now(request))
-    ]
+    names = {o.code: o.name for o in wiring.organisations.list()}
+    rows = []
+    for r, overdue in holder_queue(wiring, lead, _now(request)):
+        who = wiring.practitioners.get(r.practitioner_id)
+        rows.append(
+            {
+                "id": r.id,
+                "person_id": r.person_id,
+                "by": who.name if who is not None else r.practitioner_id,
+                "role": who.role.label if who is not None else "Role not known",
+                "org": names.get(r.org, r.org),
+                # What was overridden of this lead's organisation's information only.
+                "information": [
+                    (
+                        names.get(d.get("holder", ""), d.get("holder", "")),
+                        _category_label(d.get("category", "")),
+                    )
+                    for d in r.decisions
+                    if d.get("holder") == lead.org_code
+                ],
+                "purpose": r.purpose.label,
+                "basis": r.override.basis.label,
+                "justification": r.override.justification,
+                "granted": london(r.granted_at),
+                "ends": london(r.expires_at),
+                "due": london(r.review_due_at),
+                "overdue": overdue,
+                "error": error if r.id == failed else None,
+                "notes": notes if r.id == failed else "",
+            }
+        )
     summary = [{"text": error, "href": f"#outcome-{failed}"}] if failed else []
     return render(
         request,
@@ -382,10 +454,22 @@ def proof(index: int, wiring: Wiring, _lead: IgLead) -> JSONResponse:
 # --- API tokens ---------------------------------------------------------------------------------
 
 
+TOKEN_FIELDS = {"name": "token-name", "scopes": f"scope-{next(iter(Scope)).value}"}
+
+
 def _tokens_page(
-    request: Request, wiring: Container, lead: Practitioner, new: str | None
+    request: Request,
+    wiring: Container,
+    lead: Practitioner,
+    new: str | None,
+    *,
+    errors: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
 ) -> Response:
+    """The organisation's tokens and the form to create one; `errors` and `values` show the
+    form again as it was sent."""
     tokens = api_tokens.list_tokens(wiring.api_tokens, actor=gov.Actor.of(lead))
+    errors = errors or {}
     return render(
         request,
         "ig_tokens.html",
@@ -405,7 +489,14 @@ def _tokens_page(
                 }
                 for t in tokens
             ],
+            "errors": errors,
+            "error_summary": [
+                {"text": m, "href": f"#{TOKEN_FIELDS.get(f, 'token-name')}"}
+                for f, m in errors.items()
+            ],
+            "values": values or {"name": "", "scopes": []},
         },
+        status=422 if errors else 200,
     )
 
 
@@ -418,14 +509,27 @@ def tokens(request: Request, wiring: Wiring, lead: IgLead) -> Response:
 async def create_token(request: Request, wiring: Wiring, lead: IgLead) -> Response:
     form = await request.form()
     scopes = [Scope(str(s)) for s in form.getlist("scopes") if s in Scope.__members__.values()]
-    _token, secret = api_tokens.create_token(
-        wiring.api_tokens,
-        wiring.audit,
-        actor=gov.Actor.of(lead),
-        name=str(form.get("name", "")),
-        scopes=scopes,
-        at=_now(request),
-    )
+    name = str(form.get("name", "")).strip()
+    values: dict[str, Any] = {"name": name, "scopes": [s.value for s in scopes]}
+    errors: dict[str, str] = {}
+    if not name:
+        errors["name"] = "Give the token a name"
+    if not scopes:
+        errors["scopes"] = "Choose at least one scope"
+    if errors:
+        return _tokens_page(request, wiring, lead, None, errors=errors, values=values)
+    try:
+        _token, secret = api_tokens.create_token(
+            wiring.api_tokens,
+            wiring.audit,
+            actor=gov.Actor.of(lead),
+            name=name,
+            scopes=scopes,
+            at=_now(request),
+        )
+    except ValidationError as exc:
+        errors = {exc.field if exc.field in TOKEN_FIELDS else "name": exc.message}
+        return _tokens_page(request, wiring, lead, None, errors=errors, values=values)
     # Shown in this response only: never stored, never in a redirect or the session.
     return _tokens_page(request, wiring, lead, secret)
 

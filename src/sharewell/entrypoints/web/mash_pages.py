@@ -181,7 +181,7 @@ def _referral_page(
         "error_summary": _summary(errors),
         "values": values or {},
         "rags": list(Rag),
-        "legal_bases": list(LEGAL_BASES),
+        "legal_bases": [(b.code, b.citation) for b in LEGAL_BASES.values()],
         "names": names,
     }
     if practitioner.org_code == wiring.settings.mash_hub_org:
@@ -265,7 +265,9 @@ async def ask_research(
             at=_now(request),
         )
     except SharewellError as exc:
-        return _referral_page(request, wiring, practitioner, referral_id, {"orgs": exc.message})
+        return _referral_page(
+            request, wiring, practitioner, referral_id, {"orgs": exc.message}, {"orgs": orgs}
+        )
     _flash(request, f"{len(made)} partner agencies were asked to research and contribute.")
     return RedirectResponse(f"/mash/referrals/{referral_id}", status_code=303)
 

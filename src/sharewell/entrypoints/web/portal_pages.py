@@ -544,6 +544,9 @@ def ig_queue(request: Request, lead: IgLead) -> Response:
 @router.post("/ig/citizen-requests/{request_id}/answered")
 def ig_answered(request: Request, lead: IgLead, request_id: str) -> Response:
     _portal(request).answer(request_id, actor=Actor.of(lead))
+    session = session_of(request)
+    if session is not None:
+        session.flash("The request is marked as answered.", success=True)
     return RedirectResponse("/ig/citizen-requests", status_code=303)
 
 

@@ -96,16 +96,20 @@ class WebSession:
         self.data = {}
         self.changed = True
 
-    def flash(self, message: str) -> None:
-        """A one-off message for the next page."""
+    def flash(self, message: str, *, success: bool = False) -> None:
+        """A one-off message for the next page; `success` shows it as a success banner (for
+        an action done, such as marking a request answered)."""
         self.data["flash"] = message
+        self.data["flash_success"] = success
         self.changed = True
 
-    def pop_flash(self) -> str | None:
+    def pop_flash(self) -> tuple[str, bool] | None:
+        """The one-off message and whether it reports a success, once."""
         message = self.data.pop("flash", None)
+        success = bool(self.data.pop("flash_success", False))
         if message is not None:
             self.changed = True
-        return message if isinstance(message, str) else None
+        return (message, success) if isinstance(message, str) else None
 
 
 def session_of(request: Request) -> WebSession | None:

@@ -239,7 +239,7 @@ def _request_page(
             "errors": errors,
             "error_summary": _summary(errors),
             "values": values or {},
-            "legal_bases": list(LEGAL_BASES),
+            "legal_bases": [(b.code, b.citation) for b in LEGAL_BASES.values()],
         },
         status=422 if errors else 200,
     )

@@ -39,6 +39,7 @@ def render(
     app = request.app
     settings = app.state.container.settings
     session = session_of(request)
+    flash = session.pop_flash() if session is not None else None
     full: dict[str, Any] = {
         "active_overrides": active_overrides(request),
         "cspNonce": getattr(request.state, "csp_nonce", None),
@@ -47,7 +48,8 @@ def render(
         "practitioner": getattr(request.state, "practitioner", None),
         "partnership_name": settings.partnership_name,
         "demo_mode": settings.demo_mode,
-        "flash": session.pop_flash() if session is not None else None,
+        "flash": flash[0] if flash else None,
+        "flash_success": bool(flash and flash[1]),
         "nav": None,
         # The purpose of use chosen after sign-in, shown in the header with a "change" link.
         "purpose": _purpose_label(session.data.get("purpose") if session is not None else None),
