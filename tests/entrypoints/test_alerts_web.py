@@ -62,9 +62,13 @@ def test_a_manager_opens_an_escalated_alert_and_sees_who_but_not_what(
     inbox = site.client.get("/alerts").text
     table = inbox.split('id="escalations"')[1]
     assert f'href="/alerts/escalated/{alert_id}"' in table
-    # The gate does not let this manager see the child's identity (no relationship): the id
-    # the alert carries is all that is shown, never a name read around the gate.
+    # The list shows the id the alert carries, never a name: showing the inbox asks the gate
+    # nothing, so it puts nothing in the person's access log.
     assert f"Person {child}" in table and "Sam Okafor" in table
+    looked, _ = search_audit(
+        site.container.audit_reader, AuditQuery(subject_id=child, actor_id=TEAM_MANAGER)
+    )
+    assert looked == []
     page = site.client.get(f"/alerts/escalated/{alert_id}")
     assert page.status_code == 200
     assert "Alert escalated to you" in page.text

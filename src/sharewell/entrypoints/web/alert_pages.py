@@ -88,12 +88,11 @@ def _who(wiring: Container, practitioner: Practitioner, alert: Alert, at: dateti
 
 
 def _escalation_row(
-    wiring: Container, practitioner: Practitioner, alert: Alert, names: dict[str, str], at: datetime
+    wiring: Container, alert: Alert, names: dict[str, str], at: datetime
 ) -> dict[str, Any]:
     recipient = wiring.practitioners.get(alert.recipient_id)
     row = _row(alert, names, at)
     row.update(
-        person_name=_who(wiring, practitioner, alert, at),
         recipient=recipient.name if recipient is not None else alert.recipient_id,
         about=alert.category.label,
     )
@@ -114,7 +113,9 @@ def inbox_page(request: Request, wiring: Wiring, practitioner: SignedIn) -> Resp
             "title": "Your alerts",
             "nav": "alerts",
             "alerts": [_row(a, names, at) for a in mine],
-            "escalations": [_escalation_row(wiring, practitioner, a, names, at) for a in chase],
+            # No names in the list: who each is about is decided (and audited) only when the
+            # manager opens one, not every time the inbox is shown.
+            "escalations": [_escalation_row(wiring, a, names, at) for a in chase],
             "can_report": bool(reportable_events(wiring, practitioner)),
             "dashboard": practitioner.role in DASHBOARD_ROLES,
         },
@@ -278,7 +279,10 @@ def escalated_page(
         {
             "title": "Alert escalated to you",
             "nav": "alerts",
-            "a": _escalation_row(wiring, practitioner, alert, _names(wiring), at),
+            "a": {
+                **_escalation_row(wiring, alert, _names(wiring), at),
+                "person_name": _who(wiring, practitioner, alert, at),
+            },
             "escalated": london(alert.escalated_at) if alert.escalated_at else None,
         },
     )
