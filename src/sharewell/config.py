@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sharewell.domain.errors import ConfigurationError
@@ -35,6 +36,12 @@ class Settings(BaseSettings):
         description="Processes `sharewell serve` starts; all append to the one audit log",
     )
     https: bool = Field(default=False, description="Served behind TLS: secure cookies and HSTS")
+    trusted_proxies: str = Field(
+        default="127.0.0.1",
+        description="Addresses or networks (comma-separated) of the reverse proxies whose "
+        "X-Forwarded-For and X-Forwarded-Proto `sharewell serve` believes; empty for none, "
+        "* for any (see docs/settings.md before using it)",
+    )
     session_minutes: int = Field(default=30, ge=1, description="Idle time before signing out")
     lockout_attempts: int = Field(default=5, ge=1, description="Failed sign-ins before lockout")
     lockout_minutes: int = Field(default=15, ge=1)
@@ -217,6 +224,27 @@ class Settings(BaseSettings):
     mash_red_hours: int = Field(default=4, ge=1, description="MASH response time for red")
     mash_amber_hours: int = Field(default=24, ge=1, description="MASH response time for amber")
     mash_green_hours: int = Field(default=72, ge=1, description="MASH response time for green")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str) -> str:
+        items = [item.strip() for item in value.split(",") if item.strip()]
+        if items == ["*"]:
+            return "*"
+        for item in items:
+            try:
+                # As uvicorn reads them: a network must have no host bits (10.0.0.0/8).
+                if "/" in item:
+                    ipaddress.ip_network(item)
+                else:
+                    ipaddress.ip_address(item)
+            except ValueError:
+                raise ValueError(
+                    f"trusted_proxies: {item!r} is not an IP address or network. List addresses "
+                    "or networks separated by commas (like 127.0.0.1, 10.0.0.0/8), leave it "
+                    "empty to trust none, or give * alone to trust any"
+                ) from None
+        return ",".join(items)
 
     @property
     def is_sqlite(self) -> bool:

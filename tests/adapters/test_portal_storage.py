@@ -115,6 +115,14 @@ def test_only_the_newest_code_works_and_it_is_stored_hashed(portal: SqlPortal) -
     assert not found.matches("123456")
     assert portal.use_code("c2", START) and not portal.use_code("c2", START)
     assert portal.latest_code("email:a@example.com") is None
+    # By its reference (what the browser's session keeps): the first stopped working when the
+    # second was sent, and the second is now used.
+    by_id = portal.code("c1")
+    assert by_id is not None and by_id.login == "email:a@example.com"
+    assert by_id.used_at is not None
+    used = portal.code("c2")
+    assert used is not None and used.used_at is not None
+    assert portal.code("no-such-code") is None
 
 
 def test_requests_go_to_the_holders_queue_with_the_one_month_deadline(portal: SqlPortal) -> None:

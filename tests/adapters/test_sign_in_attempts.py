@@ -1,12 +1,14 @@
-"""Sign-in attempts per client address are counted in the database (both databases)."""
+"""Sign-in attempts per client address are counted in the database (both databases); an IPv6
+address counts with its /64 network."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import Engine, select
 
-from sharewell.adapters.db.sign_in_attempts import SqlSignInThrottle
+from sharewell.adapters.db.sign_in_attempts import SqlSignInThrottle, counted_as
 from sharewell.adapters.db.tables import SignInAttemptRow
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -47,3 +49,35 @@ def test_addresses_are_stored_only_as_a_keyed_hash(engine: Engine) -> None:
     assert stored == throttle.client_key("198.51.100.7")
     other_key = _throttle(engine, secret="another-secret-of-at-least-thirty-two-chars")
     assert other_key.client_key("198.51.100.7") != stored
+
+
+def test_an_ipv6_address_counts_with_its_whole_64_network(engine: Engine) -> None:
+    # One host is commonly given a /64: moving to another address in it gains no attempts.
+    throttle = _throttle(engine)
+    tries = [throttle.allow(f"2001:db8:5:6::{n:x}", AT) for n in range(1, 5)]
+    tries.append(throttle.allow("2001:db8:5:6:ffff:ffff:ffff:ffff", AT))
+    assert tries == [True, True, True, False, False]
+    # The next /64 is someone else.
+    assert throttle.allow("2001:db8:5:7::1", AT) is True
+
+
+def test_ipv4_addresses_count_one_by_one_however_they_are_written(engine: Engine) -> None:
+    throttle = _throttle(engine)
+    assert [throttle.allow("192.0.2.1", AT) for _ in range(2)] == [True, True]
+    assert throttle.allow("::ffff:192.0.2.1", AT) is True  # the same address, written as IPv6
+    assert throttle.allow("192.0.2.1", AT) is False
+    assert throttle.allow("192.0.2.2", AT) is True  # the neighbouring address has its own
+
+
+@pytest.mark.parametrize(
+    ("address", "counted"),
+    [
+        ("198.51.100.7", "198.51.100.7"),
+        ("2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::/64"),
+        ("2001:DB8:1:2::1", "2001:db8:1:2::/64"),
+        ("::ffff:198.51.100.7", "198.51.100.7"),
+        ("unknown", "unknown"),
+    ],
+)
+def test_what_an_address_counts_as(address: str, counted: str) -> None:
+    assert counted_as(address) == counted

@@ -202,3 +202,63 @@ def test_mash_form_errors_link_to_their_fields(api: Api) -> None:
     assert links == ["outcome", "consent_sought"]
     assert set(links) <= _fields_with_ids(undecided.text)
     assert ">Early help offered</textarea>" in undecided.text
+
+
+@pytest.fixture
+def quiet_api(settings: Settings) -> Iterator[Api]:
+    """As `api`, without the server's own dispatcher thread: the test dispatches, so no
+    delivery is being saved while the alert is read."""
+    quiet = settings.model_copy(update={"alerts_dispatch_in_server": False})
+    container, scenario = alerts_partnership(quiet)
+    clock = Clock()
+    with TestClient(create_app(quiet, container=container, clock=clock)) as client:
+        yield Api(client, container, scenario, clock)
+    container.close()
+
+
+def test_the_alert_page_records_the_reading_only_from_its_form(quiet_api: Api) -> None:
+    """A GET changes nothing: the page of an unread alert offers a button (a POST with the
+    CSRF token) that records the acknowledgement, then shows the content."""
+    api = quiet_api
+    api.sign_in(OFFICER)
+    made = api.post(
+        "/api/v1/alerts/events",
+        {
+            "person_id": api.scenario.pupil,
+            "category": "criminal_offence",
+            "code": "domestic_abuse_incident",
+            "occurred_at": "2026-03-02T08:00:00Z",
+            "summary": "Officers attended",
+            "detail": {"incident_type": "domestic_abuse", "officer_notes": "arrest made"},
+        },
+    )
+    [alert_id] = made.json()["alerts"]
+    dispatcher = api.container.alert_dispatcher()
+    try:
+        dispatcher.run_once(api.clock())
+    finally:
+        dispatcher.close()
+    api.sign_in(SCHOOL_DSL)
+    for _ in range(2):
+        page = api.client.get(f"/alerts/{alert_id}")
+        assert page.status_code == 200
+        assert "Read the alert" in page.text and 'id="alert-content"' not in page.text
+    assert api.container.alerts.get_alert(alert_id).read_at is None  # type: ignore[union-attr]
+    forged = api.client.post(f"/alerts/{alert_id}/read", follow_redirects=False)
+    assert forged.status_code == 403
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token
+    read = api.client.post(
+        f"/alerts/{alert_id}/read", data={"csrf_token": token.group(1)}, follow_redirects=False
+    )
+    assert read.status_code == 303 and read.headers["location"] == f"/alerts/{alert_id}"
+    alert = api.container.alerts.get_alert(alert_id)
+    assert alert is not None and alert.read_at is not None
+    shown = api.client.get(f"/alerts/{alert_id}")
+    assert 'id="alert-content"' in shown.text and "Read the alert" not in shown.text
+    # Someone else's alert is not theirs to read.
+    api.sign_in(TEACHER)
+    refused = api.client.post(
+        f"/alerts/{alert_id}/read", data={"csrf_token": api.csrf}, follow_redirects=False
+    )
+    assert refused.status_code == 404

@@ -145,6 +145,7 @@ def test_ae_attendance_of_a_child_on_a_plan_reaches_the_social_worker(
     table.get_by_role("link").first.click()
     worker.wait_for_url("**/alerts/*")
     assert_accessible(worker)
+    worker.get_by_role("button", name="Read the alert").click()
     content = worker.locator("#alert-content").text_content()
     assert "ae attendance" in content
     assert "head injury" in content
@@ -173,6 +174,7 @@ def test_friday_evening_domestic_incident_reaches_the_school_before_monday(
     assert_accessible(school)
     school.locator("#alerts").get_by_role("link").first.click()
     school.wait_for_url("**/alerts/*")
+    school.get_by_role("button", name="Read the alert").click()
     assert_accessible(school)
     rows = school.locator("#alert-content .govuk-summary-list__key").all_text_contents()
     assert [r.strip() for r in rows] == ["When", "Incident type"]  # the minimum data set only

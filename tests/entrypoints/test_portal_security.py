@@ -212,3 +212,56 @@ def test_portal_forms_need_the_citizens_csrf_token(portal_site: Portal) -> None:
         answer = site.client.post(path, data={"purpose": "early_help", "choice": "withdraw"})
         assert answer.status_code == 403, path
         assert "did not come from Sharewell" in answer.text
+
+
+def _cookie_payload(site: Portal) -> dict[str, Any]:
+    """What the citizen cookie says, read as anyone holding it could (no key needed)."""
+    value = site.client.cookies[CITIZEN_COOKIE].strip('"')
+    # Any key: the signature is not checked, as a reader of the cookie would not check it.
+    _, data = URLSafeSerializer("not the key").loads_unsafe(value)
+    assert isinstance(data, dict)
+    return data
+
+
+def test_the_citizen_cookie_carries_no_email_address_while_a_code_is_pending(
+    portal_site: Portal,
+) -> None:
+    site = portal_site
+    client = site.client
+    sent = client.post(
+        "/my/sign-in",
+        data={"email": OTHER_EMAIL.upper(), "csrf_token": csrf(client, "/my/sign-in")},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303
+    raw = client.cookies[CITIZEN_COOKIE]
+    payload = _cookie_payload(site)
+    assert OTHER_EMAIL not in json.dumps(payload).lower()
+    assert "someone" not in raw.lower() and "example" not in raw.lower()
+    assert "login_email" not in payload
+    # An opaque reference to the code instead: the code's random id, nothing about the address.
+    with site.container.engine.connect() as conn:
+        ids = set(conn.execute(select(CitizenCodeRow.id)).scalars())
+    assert payload["login_code"] in ids
+    # The flow and its messages are as before: the right code signs in to that address.
+    signed = client.post(
+        "/my/sign-in/code",
+        data={"code": latest_code(site.container), "csrf_token": csrf(client, "/my/sign-in/code")},
+        follow_redirects=False,
+    )
+    assert signed.status_code == 303
+    assert "login_code" not in _cookie_payload(site)
+    account = site.container.portal.store.account_for_login(
+        f"email:{OTHER_EMAIL}", new_id="unused", at=site.clock()
+    )
+    assert account.id == _cookie_payload(site)["cid"]
+
+
+def test_a_code_without_asking_for_one_first_is_refused(portal_site: Portal) -> None:
+    client = portal_site.client
+    answer = client.post(
+        "/my/sign-in/code",
+        data={"code": "123456", "csrf_token": csrf(client, "/my/sign-in/code")},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 404 and "Ask for a code first" in answer.text

@@ -681,16 +681,25 @@ def escalated_alert(store: AlertStore, alert_id: str, *, actor: Actor) -> Alert:
     return replace(alert, content={})
 
 
+def alert_for_recipient(store: AlertStore, alert_id: str, *, actor: Actor) -> Alert:
+    """One of the actor's delivered alerts, as it is: reading it here records nothing (the
+    page shows an unread alert's content only after `open_alert`, from a form)."""
+    alert = store.get_alert(alert_id)
+    if (
+        alert is None
+        or alert.recipient_id != actor.id
+        or alert.status in (AlertStatus.PENDING, AlertStatus.WITHHELD)
+    ):
+        raise NotFound("There is no alert for you with this reference", field="alert")
+    return alert
+
+
 def open_alert(
     store: AlertStore, audit: AuditLog, alert_id: str, *, actor: Actor, at: datetime | None = None
 ) -> Alert:
     """The recipient reads an alert: the read acknowledgement is recorded (once) and audited."""
     at = at or utcnow()
-    alert = store.get_alert(alert_id)
-    if alert is None or alert.recipient_id != actor.id or alert.status is AlertStatus.PENDING:
-        raise NotFound("There is no alert for you with this reference", field="alert")
-    if alert.status is AlertStatus.WITHHELD:
-        raise NotFound("There is no alert for you with this reference", field="alert")
+    alert = alert_for_recipient(store, alert_id, actor=actor)
     if alert.read_at is None:
         _audit(
             audit,

@@ -79,6 +79,8 @@ class PortalStore(Protocol):
 
     def latest_code(self, login: str) -> OneTimeCode | None: ...
 
+    def code(self, code_id: str) -> OneTimeCode | None: ...
+
     def count_attempt(self, code_id: str) -> None: ...
 
     def use_code(self, code_id: str, at: datetime) -> bool: ...
@@ -211,8 +213,10 @@ class Portal:
     def _event(self, kind: AuditKind, actor: str, outcome: str, **extra: Any) -> None:
         self.audit.append(AuditEvent(kind, self.clock(), actor, None, outcome=outcome, **extra))
 
-    def send_code(self, email: str) -> None:
-        """Send a one-time code to the address (in demo mode, to the demo outbox)."""
+    def send_code(self, email: str) -> str:
+        """Send a one-time code to the address (in demo mode, to the demo outbox); the code's
+        reference, a random id that says nothing about the address (kept in the browser's
+        session to sign in with, so the cookie holds no personal data)."""
         if not self.policy.demo_mode:
             # Production sign-in is OpenID Connect; emailed codes are a demo convenience only.
             raise PermissionDenied("Sign in with your account provider", field="email")
@@ -228,9 +232,10 @@ class Portal:
             )
         code = new_code()
         salt = secrets.token_hex(16)
+        reference = uuid.uuid4().hex
         self.store.add_code(
             OneTimeCode(
-                uuid.uuid4().hex,
+                reference,
                 login,
                 code_digest(code, salt=salt),
                 salt,
@@ -244,13 +249,14 @@ class Portal:
             "Nobody from the partnership will ask you for it.",
             at,
         )
+        return reference
 
-    def sign_in_with_code(self, email: str, code: str) -> CitizenAccount:
-        """The account for the address if the code is right, unused, in time and within the
-        attempt limit; a failed attempt counts against the code."""
-        login = f"email:{email.strip().lower()}"
+    def sign_in_with_code(self, reference: str, code: str) -> CitizenAccount:
+        """The account for the address the code `reference` (from `send_code`) was sent to, if
+        the code is right, unused, in time and within the attempt limit; a failed attempt counts
+        against the code. A newer code sent to the address stops this one working."""
         at = self.clock()
-        found = self.store.latest_code(login)
+        found = self.store.code(reference)
         wrong = ValidationError("The code is wrong or has expired: ask for a new one", field="code")
         if found is None or not found.usable(at, self.policy.code_attempts):
             self._event(AuditKind.SIGN_IN_FAILED, "citizen", "code_unusable")
@@ -261,7 +267,7 @@ class Portal:
             raise wrong
         if not self.store.use_code(found.id, at):
             raise wrong
-        account = self.store.account_for_login(login, new_id=uuid.uuid4().hex, at=at)
+        account = self.store.account_for_login(found.login, new_id=uuid.uuid4().hex, at=at)
         self._event(AuditKind.CITIZEN_SIGN_IN, f"citizen:{account.id}", "signed_in:code")
         return account
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine, and_, func, insert, literal_column, not_, select, update
 from sqlalchemy.sql.elements import ColumnElement
@@ -193,18 +194,13 @@ class SqlPortal:
                 .order_by(CitizenCodeRow.created_at.desc())
                 .limit(1)
             ).first()
-        if r is None:
-            return None
-        return OneTimeCode(
-            r.id,
-            r.login,
-            r.digest,
-            r.salt,
-            _utc(r.created_at),
-            _utc(r.expires_at),
-            r.attempts,
-            None if r.used_at is None else _utc(r.used_at),
-        )
+        return None if r is None else _code(r)
+
+    def code(self, code_id: str) -> OneTimeCode | None:
+        """The code with this id, used or not."""
+        with self._engine.connect() as conn:
+            r = conn.execute(select(CitizenCodeRow).where(CitizenCodeRow.id == code_id)).first()
+        return None if r is None else _code(r)
 
     def count_attempt(self, code_id: str) -> None:
         with self._engine.begin() as conn:
@@ -369,3 +365,16 @@ class SqlPortal:
                 )
             ).first()
         return None if row is None else LoggedAccess(int(row.idx), str(row.body))
+
+
+def _code(r: Any) -> OneTimeCode:
+    return OneTimeCode(
+        r.id,
+        r.login,
+        r.digest,
+        r.salt,
+        _utc(r.created_at),
+        _utc(r.expires_at),
+        r.attempts,
+        None if r.used_at is None else _utc(r.used_at),
+    )

@@ -5,12 +5,16 @@ Counted in the database, so every server process shares one count per address (a
 count gave a deployment of N processes N times the limit). Addresses are personal data: only
 an HMAC-SHA256 of each, under a key derived from the secret key, is stored, and attempts older
 than the window are deleted at the next attempt (from any address).
+
+An IPv6 address is counted with its /64 network: one host, or one home connection, is commonly
+given a whole /64 and can send from any of its 2^64 addresses. IPv4 addresses count one by one.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, delete, func, insert, select, text
@@ -18,6 +22,22 @@ from sqlalchemy import Engine, delete, func, insert, select, text
 from sharewell.adapters.db.tables import SignInAttemptRow
 
 _row = SignInAttemptRow
+IPV6_PREFIX = 64
+
+
+def counted_as(address: str) -> str:
+    """The address whose attempts `address` counts towards: an IPv6 address's /64 network
+    (`2001:db8:1:2::/64`), an IPv4 address (also one written as IPv6, `::ffff:192.0.2.1`) as
+    it is. Anything that is not an IP address (a Unix socket's name) counts as itself."""
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, IPV6_PREFIX), strict=False))
+    return str(ip)
 
 
 class SqlSignInThrottle:
@@ -32,8 +52,8 @@ class SqlSignInThrottle:
         ).digest()
 
     def client_key(self, address: str) -> str:
-        """What is stored for `address`: its keyed hash."""
-        return hmac.new(self._key, address.encode(), hashlib.sha256).hexdigest()
+        """What is stored for `address`: the keyed hash of what it counts as (`counted_as`)."""
+        return hmac.new(self._key, counted_as(address).encode(), hashlib.sha256).hexdigest()
 
     def allow(self, address: str, at: datetime) -> bool:
         """Count an attempt from `address`; False when it is over the limit (not counted)."""

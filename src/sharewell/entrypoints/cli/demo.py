@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -103,6 +103,13 @@ def demo_data(
     _load(Settings(), people, seed, _as_of(as_of), replace=replace)
 
 
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """Which peers' X-Forwarded-For (the client address the sign-in limit counts) and
+    X-Forwarded-Proto uvicorn believes: the `trusted_proxies` setting, given explicitly so that
+    it, not uvicorn's own FORWARDED_ALLOW_IPS, decides (docs/settings.md, "Behind a proxy")."""
+    return {"proxy_headers": True, "forwarded_allow_ips": settings.trusted_proxies}
+
+
 def _serve(settings: Settings, host: str | None, port: int | None, workers: int = 1) -> None:
     host = host or settings.host
     port = settings.port if port is None else port
@@ -128,6 +135,7 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int 
             # uvicorn's access log prints each query string, which may carry personal data (a
             # search by name); Sharewell logs each request itself, the path only.
             access_log=False,
+            **proxy_options(settings),
         )
         return
     from sharewell.adapters.crypto.signing import load_signer
@@ -145,6 +153,7 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int 
         port=port,
         log_level=settings.log_level.lower(),
         access_log=False,  # as above: query strings may carry personal data
+        **proxy_options(settings),
     )
 
 

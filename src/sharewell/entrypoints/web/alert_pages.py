@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse, Response
@@ -290,10 +291,26 @@ def escalated_page(
 
 @router.get("/alerts/{alert_id}")
 def alert_page(request: Request, alert_id: str, wiring: Wiring, practitioner: SignedIn) -> Response:
-    alert = alert_service.open_alert(
-        wiring.alerts, wiring.audit, alert_id, actor=gov.Actor.of(practitioner), at=_now(request)
+    """An alert: its content once it has been read; before that, a button that reads it.
+
+    Reading records the acknowledgement (and the disclosure), a change of state, so it is a
+    POST (`read_alert`): a GET changes nothing, whoever or whatever makes it."""
+    alert = alert_service.alert_for_recipient(
+        wiring.alerts, alert_id, actor=gov.Actor.of(practitioner)
     )
     names = _names(wiring)
+    if alert.read_at is None:
+        return render(
+            request,
+            "alerts_alert.html",
+            {
+                "title": "Alert",
+                "nav": "alerts",
+                "a": _row(alert, names, _now(request)),
+                "alert": alert,
+                "content": None,
+            },
+        )
     content = [
         (FIELD_LABELS.get(k, k.replace("_", " ").capitalize()), _show(k, v))
         for k, v in sorted(
@@ -312,3 +329,12 @@ def alert_page(request: Request, alert_id: str, wiring: Wiring, practitioner: Si
             "content": content,
         },
     )
+
+
+@router.post("/alerts/{alert_id}/read")
+def read_alert(request: Request, alert_id: str, wiring: Wiring, practitioner: SignedIn) -> Response:
+    """Read an alert: the acknowledgement is recorded (once) and audited; then the alert."""
+    alert_service.open_alert(
+        wiring.alerts, wiring.audit, alert_id, actor=gov.Actor.of(practitioner), at=_now(request)
+    )
+    return RedirectResponse(f"/alerts/{quote(alert_id, safe='')}", status_code=303)

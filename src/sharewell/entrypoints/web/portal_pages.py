@@ -119,14 +119,17 @@ async def send_code(request: Request) -> Response:
     form = await _form(request)
     email = form.get("email", "")
     try:
-        _portal(request).send_code(email)
+        reference = _portal(request).send_code(email)
     except SharewellError as error:
         return _problem(
             request, "my/sign_in.html", error, {"oidc": _oidc_name(request), "email": email}
         )
     session = session_of(request)
     assert session is not None
-    session.data["login_email"] = email.strip().lower()
+    # The code's random reference, not the address: the cookie is signed, not encrypted, so
+    # anything in it can be read by whoever holds the browser or a copy of the cookie.
+    session.data.pop("login_email", None)
+    session.data["login_code"] = reference
     session.changed = True
     return RedirectResponse("/my/sign-in/code", status_code=303)
 
@@ -142,12 +145,12 @@ async def check_code(request: Request) -> Response:
     form = await _form(request)
     session = session_of(request)
     assert session is not None
-    email = session.data.get("login_email")
+    reference = session.data.get("login_code")
     portal = _portal(request)
     try:
-        if not isinstance(email, str):
+        if not isinstance(reference, str):
             raise NotFound("Ask for a code first", field="code")
-        account = portal.sign_in_with_code(email, form.get("code", ""))
+        account = portal.sign_in_with_code(reference, form.get("code", ""))
     except SharewellError as error:
         return _problem(request, "my/code.html", error, {"minutes": portal.policy.code_minutes})
     start_citizen_session(session, account.id)

@@ -44,6 +44,7 @@ from sharewell.entrypoints.web.sessions import (
     cookie_name,
     write_session_cookie,
 )
+from sharewell.entrypoints.web.templating import render
 from sharewell.services.api_tokens import authenticate
 
 log = structlog.get_logger("sharewell.web")
@@ -56,6 +57,20 @@ RESEND_COOKIE_SECONDS = 60
 # Answered without waiting for a turn (ADR 0018): a load balancer's health check must not be
 # queued behind the load it is checking on.
 UNQUEUED_PATHS = frozenset({"/healthz"})
+# Practitioner pages that a link from another website opens without asking (ADR 0021): they
+# neither disclose anything about a person nor change anything. Every other page, the pages of
+# a record, an alert or a referral among them, asks first. `/people` only without a query (a
+# search is audited).
+OPEN_FROM_ANOTHER_SITE = frozenset(
+    {"/", "/sign-in", "/sign-out", "/organisations", "/people", "/alerts", "/mash"}
+)
+NAVIGATION_METHODS = frozenset({"GET", "HEAD"})
+# What the question names, by the start of the path; anything else is "a page".
+_WHAT_IS_OPENED = (
+    ("/people/", "a person's record in Sharewell"),
+    ("/alerts/", "an alert in Sharewell"),
+    ("/mash/", "a safeguarding referral in Sharewell"),
+)
 
 
 def content_security_policy(nonce: str) -> str:
@@ -396,6 +411,10 @@ class Gatekeeper:
                     f"{self.settings.session_minutes} minutes. Sign in again."
                 )
             return RedirectResponse("/sign-in", status_code=303)
+        if request.state.practitioner is not None and from_another_site(request):
+            refusal = _cross_site(request)
+            if refusal is not None:
+                return refusal
         if request.method not in SAFE_METHODS and not await self._csrf_ok(request, session):
             log.warning("csrf.refused", method=request.method, path=path)
             failure = CsrfFailed(
@@ -455,6 +474,51 @@ class Gatekeeper:
             max_age=self._idle_seconds,
             secure=self.settings.https,
         )
+
+
+def from_another_site(request: Request) -> bool:
+    """Whether the browser says the request was started by another website (Fetch Metadata).
+
+    A browser that sends no `Sec-Fetch-Site` (an older one, or any client that is not a
+    browser) is taken at its word as before: the session cookie's SameSite=Lax still keeps it
+    off requests other sites make in the background, and forms still need the CSRF token."""
+    return request.headers.get("sec-fetch-site", "").strip().lower() == "cross-site"
+
+
+def _cross_site(request: Request) -> Response | None:
+    """The answer to a signed-in practitioner's request that another website started, or None
+    to let it through (ADR 0021). The session cookie comes with a link from another site
+    (SameSite=Lax), so opening a record there would disclose it in the practitioner's name."""
+    path = request.url.path
+    if is_api(request):
+        # The API is for Sharewell's own pages with a session, and for tokens (not affected).
+        log.warning("cross_site.refused", method=request.method, path=path)
+        return api_errors.for_error(
+            CsrfFailed(
+                "Requests to the API started by another website are refused. "
+                "Use an API token, or Sharewell's own pages."
+            )
+        )
+    if request.method not in NAVIGATION_METHODS:
+        return None  # a form: the CSRF check refuses it (no token from another site)
+    if path in OPEN_FROM_ANOTHER_SITE and not (path == "/people" and request.url.query):
+        return None
+    log.info("cross_site.asked", method=request.method, path=path)
+    what = next(
+        (text for prefix, text in _WHAT_IS_OPENED if path.startswith(prefix)),
+        "a page in Sharewell that may show information about people",
+    )
+    return render(request, "cross_site.html", {"what": what, "target": same_site_target(request)})
+
+
+def same_site_target(request: Request) -> str:
+    """The page asked for, as a link on this site: from Sharewell's own page, the browser says
+    `same-origin` and the page opens. Leading slashes and backslashes are folded into one, so
+    a path such as `//elsewhere.example/` cannot become a link to another site."""
+    raw = request.scope.get("raw_path") or request.url.path.encode()
+    path = "/" + raw.decode("latin-1").lstrip("/\\")
+    query = request.url.query
+    return f"{path}?{query}" if query else path
 
 
 def _busy(request: Request) -> Response:
