@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import copy
+from datetime import date
 from typing import Any
+
+from sharewell.domain.access import AccessRequest, AgreementIndex
+from sharewell.domain.agreements import parse_agreement
+from sharewell.domain.organisations import Practitioner
+from sharewell.domain.vocabulary import DataCategory, Purpose, Role
 
 SIGNED = "2025-12-01T10:00:00Z"
 
@@ -146,3 +152,26 @@ def approved(org: str = "POL") -> dict[str, Any]:
         "justification": "Strategy discussion needs the sealed record today",
         "approved_by": {"name": "I. G. Lead", "org": org},
     }
+
+
+# The same scenario as domain objects, for tests that call `decide` directly: a school's
+# designated safeguarding lead (trained, no relationship recorded) asking the police for
+# criminal offence data to safeguard a child.
+def school_lead() -> Practitioner:
+    return Practitioner(
+        "p1",
+        "SCH1",
+        "Dee Lead",
+        "dee@example.org",
+        Role.DESIGNATED_SAFEGUARDING_LEAD,
+        training={"golden-rules": date(2026, 1, 10)},
+    )
+
+
+def charter_index() -> AgreementIndex:
+    return AgreementIndex([parse_agreement(charter())])
+
+
+POLICE_OFFENCES_REQUEST = AccessRequest(
+    Purpose.SAFEGUARDING_CHILDREN, ("POL",), (DataCategory.CRIMINAL_OFFENCE,)
+)

@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime
 
 from sharewell.domain.access import (
     AccessRequest,
-    AgreementIndex,
     Override,
     OverrideBasis,
     OverrideTier,
@@ -14,24 +13,14 @@ from sharewell.domain.access import (
     decide,
     explain,
 )
-from sharewell.domain.agreements import parse_agreement
-from sharewell.domain.organisations import Practitioner
 from sharewell.domain.relationships import Relationship, RelationshipKind
-from sharewell.domain.vocabulary import DataCategory, Purpose, Role
-from tests.domain.scenario_kit import charter
+from tests.domain.scenario_kit import POLICE_OFFENCES_REQUEST, charter_index, school_lead
 
 NAMES = {"POL": "Anyshire Police", "SCH1": "Anyshire Academy"}
 AT = datetime(2026, 3, 1, 10, tzinfo=UTC)
-DSL = Practitioner(
-    "p1",
-    "SCH1",
-    "Dee Lead",
-    "dee@example.org",
-    Role.DESIGNATED_SAFEGUARDING_LEAD,
-    training={"golden-rules": date(2026, 1, 10)},
-)
-INDEX = AgreementIndex([parse_agreement(charter())])
-REQUEST = AccessRequest(Purpose.SAFEGUARDING_CHILDREN, ("POL",), (DataCategory.CRIMINAL_OFFENCE,))
+DSL = school_lead()
+INDEX = charter_index()
+REQUEST = POLICE_OFFENCES_REQUEST
 
 
 def test_explains_a_permit_with_the_gateway_and_consent_reason() -> None:

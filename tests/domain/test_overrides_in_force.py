@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sharewell.domain.access import (
-    AccessRequest,
-    AgreementIndex,
     Outcome,
     Override,
     OverrideBasis,
@@ -17,23 +15,14 @@ from sharewell.domain.access import (
     Subject,
     decide,
 )
-from sharewell.domain.agreements import parse_agreement
-from sharewell.domain.organisations import Practitioner
-from sharewell.domain.vocabulary import DataCategory, Purpose, Role
-from tests.domain.scenario_kit import charter
+from sharewell.domain.vocabulary import DataCategory, Purpose
+from tests.domain.scenario_kit import POLICE_OFFENCES_REQUEST, charter_index, school_lead
 
 AT = datetime(2026, 3, 1, 10, tzinfo=UTC)
 UNTIL = AT + timedelta(hours=3)
-DSL = Practitioner(
-    "p1",
-    "SCH1",
-    "Dee Lead",
-    "dee@example.org",
-    Role.DESIGNATED_SAFEGUARDING_LEAD,
-    training={"golden-rules": date(2026, 1, 10)},
-)
-INDEX = AgreementIndex([parse_agreement(charter())])
-REQUEST = AccessRequest(Purpose.SAFEGUARDING_CHILDREN, ("POL",), (DataCategory.CRIMINAL_OFFENCE,))
+DSL = school_lead()
+INDEX = charter_index()
+REQUEST = POLICE_OFFENCES_REQUEST
 USED = OverrideInForce(
     review_id="rev-1",
     practitioner_id="p1",

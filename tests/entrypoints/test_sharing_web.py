@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select, text
@@ -176,20 +177,32 @@ def test_override_form_offers_partner_organisations_by_name(site: Site) -> None:
     assert 'value="EHN"' not in holder  # not their own organisation
 
 
-def test_override_with_an_unknown_holder_is_refused_with_a_field_error(site: Site) -> None:
-    person, _ = site.child_with_attendance()
-    site.sign_in("eh@ehn.anyshire.example")
-    answer = site.client.post(
+EARLY_HELP_OVERRIDE = {
+    "holder": "SCH1",
+    "category": "education",
+    "purpose": "early_help",
+    "basis": "safeguarding",
+    "justification": "Child missing overnight, whereabouts unknown",
+}
+
+
+def _use_override(site: Site, person: str, **changes: str) -> Any:
+    """Post the override form for `person` (an early-help override from a school, unless
+    `changes` say otherwise)."""
+    return site.client.post(
         f"/people/{person}/override",
         data={
             "csrf_token": site.token(f"/people/{person}/override"),
-            "holder": "NOSUCH",
-            "category": "education",
-            "purpose": "early_help",
-            "basis": "safeguarding",
-            "justification": "Child missing overnight, whereabouts unknown",
+            **EARLY_HELP_OVERRIDE,
+            **changes,
         },
     )
+
+
+def test_override_with_an_unknown_holder_is_refused_with_a_field_error(site: Site) -> None:
+    person, _ = site.child_with_attendance()
+    site.sign_in("eh@ehn.anyshire.example")
+    answer = _use_override(site, person, holder="NOSUCH")
     assert answer.status_code == 422
     assert 'href="#holder"' in answer.text
     assert 'id="holder-error"' in answer.text
@@ -200,17 +213,7 @@ def test_override_with_an_unknown_holder_is_refused_with_a_field_error(site: Sit
 def test_after_an_override_the_record_is_one_click_away(site: Site) -> None:
     person, _ = site.child_with_attendance()
     site.sign_in("eh@ehn.anyshire.example")
-    used = site.client.post(
-        f"/people/{person}/override",
-        data={
-            "csrf_token": site.token(f"/people/{person}/override"),
-            "holder": "SCH1",
-            "category": "education",
-            "purpose": "early_help",
-            "basis": "safeguarding",
-            "justification": "Child missing overnight, whereabouts unknown",
-        },
-    )
+    used = _use_override(site, person)
     assert used.status_code == 200
     assert "View the record now" in used.text
     assert f'href="/people/{person}" role="button"' in used.text
@@ -281,16 +284,14 @@ def test_an_override_shows_what_it_covers_on_the_record_until_it_ends(site: Site
     path = f"/people/{person}/override?holder={holder}&category={category}"
     before = site.client.get(f"/people/{person}").text
     assert f'href="{path}"'.replace("&", "&amp;") in before  # withheld, override offered
-    used = site.client.post(
-        f"/people/{person}/override",
-        data={
-            "csrf_token": site.token(path),
-            "holder": holder,
-            "category": category,
-            "purpose": "direct_care",
-            "basis": "vital_interests",
-            "justification": "Collapsed in clinic, mental health history needed now",
-        },
+    used = _use_override(
+        site,
+        person,
+        holder=holder,
+        category=category,
+        purpose="direct_care",
+        basis="vital_interests",
+        justification="Collapsed in clinic, mental health history needed now",
     )
     assert used.status_code == 200
     assert "Emergency override in force" in used.text
