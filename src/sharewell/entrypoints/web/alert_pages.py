@@ -298,33 +298,25 @@ def alert_page(request: Request, alert_id: str, wiring: Wiring, practitioner: Si
     alert = alert_service.alert_for_recipient(
         wiring.alerts, alert_id, actor=gov.Actor.of(practitioner)
     )
-    names = _names(wiring)
-    if alert.read_at is None:
-        return render(
-            request,
-            "alerts_alert.html",
-            {
-                "title": "Alert",
-                "nav": "alerts",
-                "a": _row(alert, names, _now(request)),
-                "alert": alert,
-                "content": None,
-            },
-        )
-    content = [
-        (FIELD_LABELS.get(k, k.replace("_", " ").capitalize()), _show(k, v))
-        for k, v in sorted(
-            alert.content.items(),
-            key=lambda kv: alert.fields.index(kv[0]) if kv[0] in alert.fields else 99,
-        )
-    ]
+    # Unread: no content until the recipient reads it (the form), which is recorded.
+    content = (
+        None
+        if alert.read_at is None
+        else [
+            (FIELD_LABELS.get(k, k.replace("_", " ").capitalize()), _show(k, v))
+            for k, v in sorted(
+                alert.content.items(),
+                key=lambda kv: alert.fields.index(kv[0]) if kv[0] in alert.fields else 99,
+            )
+        ]
+    )
     return render(
         request,
         "alerts_alert.html",
         {
             "title": "Alert",
             "nav": "alerts",
-            "a": _row(alert, names, _now(request)),
+            "a": _row(alert, _names(wiring), _now(request)),
             "alert": alert,
             "content": content,
         },
