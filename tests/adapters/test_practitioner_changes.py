@@ -126,7 +126,7 @@ def test_a_read_that_raced_a_change_is_not_kept(store: SqlPractitioners, engine:
 
     def load_during_a_change(query: object, key: str) -> Practitioner | None:
         found = real_load(query, key)
-        store._forget(key)  # the word that it changed arrives while this read is under way
+        store._kept.forget(key)  # the word that it changed arrives while this read is under way
         return found
 
     store._load = load_during_a_change  # type: ignore[method-assign]

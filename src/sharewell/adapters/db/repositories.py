@@ -122,9 +122,6 @@ class SqlPractitioners:
         if self._changes is not None:
             self._changes.close()
 
-    def _forget(self, practitioner_id: str) -> None:
-        self._kept.forget(practitioner_id)
-
     def add(self, practitioner: Practitioner, *, password_hash: str | None) -> None:
         with self._engine.begin() as conn:
             conn.execute(

@@ -17,12 +17,31 @@ import hmac
 import ipaddress
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, delete, func, insert, select, text
+from sqlalchemy import Connection, Engine, delete, func, insert, select, text
 
 from sharewell.adapters.db.tables import SignInAttemptRow
 
 _row = SignInAttemptRow
 IPV6_PREFIX = 64
+
+
+class KeyedHash:
+    """HMAC-SHA256 under a key derived from the secret key for one `purpose`: what is stored
+    instead of an address (a client's or an email), so the table holds no personal data."""
+
+    def __init__(self, secret: str, purpose: bytes) -> None:
+        self._key = hmac.new(secret.encode(), purpose, hashlib.sha256).digest()
+
+    def __call__(self, value: str) -> str:
+        return hmac.new(self._key, value.encode(), hashlib.sha256).hexdigest()
+
+
+def one_key_at_a_time(conn: Connection, key: str) -> None:
+    """Within this transaction, counts for `key` are taken one after another, across processes:
+    on PostgreSQL an advisory transaction lock on the key; on SQLite the transaction's first
+    write (which the caller makes next) takes the database's write lock, with the same effect."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": key})
 
 
 def counted_as(address: str) -> str:
@@ -47,23 +66,18 @@ class SqlSignInThrottle:
         self._engine = engine
         self._attempts = attempts
         self._window = window
-        self._key = hmac.new(
-            secret.encode(), b"sharewell.sign-in-attempts", hashlib.sha256
-        ).digest()
+        self._hash = KeyedHash(secret, b"sharewell.sign-in-attempts")
 
     def client_key(self, address: str) -> str:
         """What is stored for `address`: the keyed hash of what it counts as (`counted_as`)."""
-        return hmac.new(self._key, counted_as(address).encode(), hashlib.sha256).hexdigest()
+        return self._hash(counted_as(address))
 
     def allow(self, address: str, at: datetime) -> bool:
         """Count an attempt from `address`; False when it is over the limit (not counted)."""
         client = self.client_key(address)
         since = at - self._window
         with self._engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                # Attempts from one address are counted one after another, across processes.
-                conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:c))"), {"c": client})
-            # On SQLite this first write takes the database's write lock, with the same effect.
+            one_key_at_a_time(conn, client)
             conn.execute(delete(_row).where(_row.at <= since))
             recent = conn.execute(
                 select(func.count()).where(_row.client == client, _row.at > since)

@@ -9,12 +9,11 @@ secret key, is stored, and failures older than the window are deleted at the nex
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, delete, insert, select, text
+from sqlalchemy import Engine, delete, insert, select
 
+from sharewell.adapters.db.sign_in_attempts import KeyedHash, one_key_at_a_time
 from sharewell.adapters.db.tables import SignInFailureRow
 
 _row = SignInFailureRow
@@ -32,13 +31,11 @@ class SqlSignInFailures:
         self._engine = engine
         # Rows older than this are deleted: no count looks further back.
         self._window = window
-        self._key = hmac.new(
-            secret.encode(), b"sharewell.sign-in-failures", hashlib.sha256
-        ).digest()
+        self._hash = KeyedHash(secret, b"sharewell.sign-in-failures")
 
     def email_key(self, email: str) -> str:
         """What is stored for `email`: its keyed hash."""
-        return hmac.new(self._key, email.encode(), hashlib.sha256).hexdigest()
+        return self._hash(email)
 
     def recent(self, email: str, *, since: datetime) -> list[datetime]:
         with self._engine.connect() as conn:
@@ -50,10 +47,7 @@ class SqlSignInFailures:
     def record(self, email: str, *, at: datetime, since: datetime) -> list[datetime]:
         key = self.email_key(email)
         with self._engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                # Failures with one address are counted one after another, across processes.
-                conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": key})
-            # On SQLite this first write takes the database's write lock, with the same effect.
+            one_key_at_a_time(conn, key)
             conn.execute(delete(_row).where(_row.at <= at - self._window))
             conn.execute(insert(_row).values(email=key, at=at))
             found = conn.execute(

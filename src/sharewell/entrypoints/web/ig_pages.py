@@ -289,7 +289,7 @@ def _overrides_page(
     """The queue; `failed` is the review whose form was sent without a conclusion, shown again
     with the error and the notes written."""
     error = "Choose justified or refer for investigation"
-    names = {o.code: o.name for o in wiring.organisations.list()}
+    names = wiring.organisations.names()
     rows = []
     for r, overdue in holder_queue(wiring, lead, _now(request)):
         who = wiring.practitioners.get(r.practitioner_id)
