@@ -181,7 +181,10 @@ def test_webhook_that_returns_500_is_retried_then_dead_lettered_and_replayed(
 def test_webhook_that_times_out_is_retried_then_dead_lettered(
     store: SqlAlerts, engine: Engine, receiver: Receiver
 ) -> None:
-    receiver.mode, receiver.delay = "slow", 1.0
+    # Far longer than the test takes: a slow answer that arrived after the dispatcher gave up
+    # would still be recorded by the receiver, and a busy machine can take a second between
+    # the last attempt and the end of the test.
+    receiver.mode, receiver.delay = "slow", 30.0
     _alert_row, delivery = _alert(store, Channel.WEBHOOK, _webhook(store, receiver.url).id)
     transport = WebhookTransport(store.webhook, timeout_seconds=0.2)
     try:
