@@ -78,6 +78,21 @@ def test_every_api_route_declares_exactly_one_scope(site: Site) -> None:
             assert len(scopes) == 1, (sorted(route.methods), route.path, scopes)
 
 
+def test_every_scoped_route_declares_the_api_token_scheme_in_openapi(site: Site) -> None:
+    # The scope dependency is the bearer scheme itself (api/deps.py): one dependency, and the
+    # OpenAPI document still names the scheme on every operation that takes a token.
+    document = site.client.get("/api/openapi.json").json()
+    checked = 0
+    for route in _api_routes(site):
+        if route.path in WITHOUT_SCOPE or not route.include_in_schema:
+            continue
+        for method in route.methods:
+            operation = document["paths"][route.path][method.lower()]
+            assert {"ApiToken": []} in operation.get("security", []), (method, route.path)
+            checked += 1
+    assert checked >= 40
+
+
 def test_reads_need_read_and_changes_to_people_need_share(site: Site) -> None:
     declared = {
         (method, r.path): _scopes(r.dependant) for r in _api_routes(site) for method in r.methods

@@ -10,7 +10,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from pydantic import BaseModel, Field
-from starlette.concurrency import run_in_threadpool
 
 from sharewell.bootstrap import Container
 from sharewell.domain.access import Reason
@@ -22,6 +21,7 @@ from sharewell.domain.times import LONDON
 from sharewell.domain.vocabulary import DataCategory, Purpose
 from sharewell.entrypoints.api.deps import Reader, Sharer, container
 from sharewell.entrypoints.api.errors import ERROR_RESPONSES, ErrorBody
+from sharewell.entrypoints.threads import in_thread
 from sharewell.entrypoints.web.sessions import session_of
 from sharewell.services import governance
 from sharewell.services.disclosure import (
@@ -309,13 +309,15 @@ def search_people(
 
 @router.get("/people/{person_id}", response_model=RecordOut)
 async def get_record(
-    person_id: str, request: Request, wiring: Wiring, viewer: Reader, purpose: ForPurpose
+    person_id: str, request: Request, viewer: Reader, purpose: ForPurpose
 ) -> Response:
     """The joined-up record through the disclosure gate; 404 alike for unknown and hidden."""
-    # `async def` with the gate (which waits on the database) in the thread pool: FastAPI
+    # `async def` with the gate (which waits on the database) in a worker thread: FastAPI
     # checks the response model of a plain `def` route in the thread pool too, a second hand-off
-    # to a thread and back for every record read.
-    record = await run_in_threadpool(
+    # to a thread and back for every record read. `in_thread` is the lighter hand-off. The
+    # wiring is taken from the app here, not as one more dependency (about 12 µs a request).
+    wiring: Container = request.app.state.container
+    record = await in_thread(
         wiring.disclosure.joined_up_record,
         actor=Actor.signed_in(viewer),
         purpose=purpose,

@@ -11,13 +11,13 @@ from datetime import datetime
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from sharewell.config import Settings
 from sharewell.domain.errors import CsrfFailed, NotAuthenticated, PermissionDenied
 from sharewell.entrypoints.api import errors as api_errors
+from sharewell.entrypoints.threads import in_thread
 from sharewell.entrypoints.web.errors import error_page
 from sharewell.entrypoints.web.sessions import SAFE_METHODS, WebSession, write_session_cookie
 
@@ -107,7 +107,7 @@ class CitizenGate:
         account_id = session.data.get("cid")
         if isinstance(account_id, str):
             portal = request.app.state.container.portal
-            account = await run_in_threadpool(portal.account, account_id)
+            account = await in_thread(portal.account, account_id)
             if account is None:
                 session.data = {}
                 session.changed = True

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import secrets
 import time
 from collections import deque
@@ -17,7 +18,6 @@ from datetime import datetime
 import structlog
 from fastapi import FastAPI
 from sqlalchemy.exc import DBAPIError
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -33,6 +33,7 @@ from sharewell.domain.errors import (
     ServiceBusy,
 )
 from sharewell.entrypoints.api import errors as api_errors
+from sharewell.entrypoints.threads import in_thread
 from sharewell.entrypoints.web.errors import crash_response, database_error, error_page, is_api
 from sharewell.entrypoints.web.portal_security import CitizenGate, is_portal
 from sharewell.entrypoints.web.sessions import (
@@ -48,6 +49,8 @@ from sharewell.entrypoints.web.templating import render
 from sharewell.services.api_tokens import authenticate
 
 log = structlog.get_logger("sharewell.web")
+# The standard logger behind `log`: asked first whether a request line would be written at all.
+_requests_logger = logging.getLogger("sharewell.web")
 
 PUBLIC_PATHS = frozenset({"/", "/sign-in", "/healthz", "/api/docs", "/api/openapi.json"})
 STATIC_PREFIXES = ("/assets/", "/static/")
@@ -344,6 +347,8 @@ class Gatekeeper:
         return False
 
     def log_request(self, request: Request, status: int, started: float) -> None:
+        if not _requests_logger.isEnabledFor(logging.INFO):
+            return  # (the event would be built, then dropped)
         practitioner = getattr(request.state, "practitioner", None)
         # The path only, never the query string: it may carry personal data.
         log.info(
@@ -372,9 +377,9 @@ class Gatekeeper:
             return await self._bearer(request, authorization[7:].strip())
         if session.practitioner_id is not None:
             # Kept in this process until the database says it changed (PostgreSQL), else read.
-            practitioner = container.practitioners.kept(
-                session.practitioner_id
-            ) or await run_in_threadpool(container.practitioners.get, session.practitioner_id)
+            practitioner = container.practitioners.kept(session.practitioner_id) or await in_thread(
+                container.practitioners.get, session.practitioner_id
+            )
             if practitioner is None or not practitioner.active:
                 session.clear()
             else:
@@ -384,11 +389,9 @@ class Gatekeeper:
 
     async def _bearer(self, request: Request, secret: str) -> Response | None:
         container: Container = request.app.state.container
-        token = await run_in_threadpool(
-            authenticate, container.api_tokens, secret, at=self._clock()
-        )
+        token = await in_thread(authenticate, container.api_tokens, secret, at=self._clock())
         practitioner = (
-            await run_in_threadpool(container.practitioners.get, token.practitioner_id)
+            await in_thread(container.practitioners.get, token.practitioner_id)
             if token is not None
             else None
         )
