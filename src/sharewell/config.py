@@ -6,6 +6,7 @@ import ipaddress
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
+from pydantic import ValidationError as PydanticValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sharewell.domain.errors import ConfigurationError
@@ -260,3 +261,17 @@ class Settings(BaseSettings):
             )
         if not self.demo_mode and len(self.secret_key.get_secret_value()) < 32:
             raise ConfigurationError("SHAREWELL_SECRET_KEY must be at least 32 characters long.")
+
+
+def settings_error(exc: PydanticValidationError) -> str | None:
+    """One line naming each environment variable that `Settings()` refused and why, or None if
+    `exc` is not about the settings. The values given are not repeated: one may be a secret."""
+    if exc.title != Settings.__name__:
+        return None
+    prefix = Settings.model_config.get("env_prefix", "")
+    problems = []
+    for error in exc.errors(include_url=False, include_input=False):
+        field = str(error["loc"][0]) if error["loc"] else ""
+        name = f"{prefix}{field}".upper() if field else "a setting"
+        problems.append(f"{name}: {error['msg']}")
+    return "Invalid setting " + "; ".join(problems)

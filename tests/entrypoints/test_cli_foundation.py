@@ -48,3 +48,18 @@ def test_a_bad_argument_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1
     assert "--people" in err
+
+
+def test_an_invalid_setting_is_one_line_naming_it_and_exit_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SHAREWELL_PORT", "abc")
+    monkeypatch.setenv("SHAREWELL_WORKERS", "0")
+    monkeypatch.setenv("SHAREWELL_OIDC_CLIENT_SECRET", "x")
+    assert main(["init"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "pydantic" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert err.startswith("Error: Invalid setting SHAREWELL_PORT: Input should be a valid integer")
+    assert "SHAREWELL_WORKERS: Input should be greater than or equal to 1" in err
+    assert "abc" not in err  # values are not repeated: one may be a secret

@@ -9,10 +9,11 @@ import sys
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError as PydanticValidationError
 from rich.console import Console
 
 from sharewell import __version__
-from sharewell.config import Settings
+from sharewell.config import Settings, settings_error
 from sharewell.domain.errors import SharewellError, ValidationError
 from sharewell.entrypoints.cli import agreements as agreements_cli
 from sharewell.entrypoints.cli import policy as policy_cli
@@ -96,6 +97,13 @@ def main(argv: list[str] | None = None) -> int:
         message = " ".join(exc.message.split())
         errors.print(f"Error{where}: {message}", highlight=False, markup=False, soft_wrap=True)
         return 2 if isinstance(exc, ValidationError) else 1
+    except PydanticValidationError as exc:
+        # A setting in the environment that is not valid (SHAREWELL_PORT=abc, say).
+        line = settings_error(exc)
+        if line is None:
+            raise
+        errors.print(f"Error: {line}", highlight=False, markup=False, soft_wrap=True)
+        return 2
     except typer.Exit as exc:
         return int(exc.exit_code or 0)
     except typer.Abort:
