@@ -204,13 +204,9 @@ def main() -> None:
         )
     finally:
         for server in servers:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-        with admin.connect() as conn:
-            conn.execute(text(f'drop database if exists "{name}" with (force)'))
+            record_read.stop_server(server)
+        record_read.drop_database(admin, name)
+        admin.dispose()
 
 
 if __name__ == "__main__":

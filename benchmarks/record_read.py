@@ -254,6 +254,22 @@ def _wait_for_workers(base: str, workers: int, server: subprocess.Popen[bytes]) 
     return len(seen)
 
 
+def stop_server(server: subprocess.Popen[bytes]) -> None:
+    """Stop a benchmark server (and its workers), if it is still running."""
+    if server.poll() is None:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def drop_database(admin: Any, name: str) -> None:
+    """Drop a scratch database, even with connections still open to it."""
+    with admin.connect() as conn:
+        conn.execute(text(f'drop database if exists "{name}" with (force)'))
+
+
 def _sessions(admin: Any, name: str) -> int:
     with admin.connect() as conn:
         found = conn.execute(
@@ -420,14 +436,9 @@ def main() -> None:
             )
         )
     finally:
-        if server is not None and server.poll() is None:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-        with admin.connect() as conn:
-            conn.execute(text(f'drop database if exists "{name}" with (force)'))
+        if server is not None:
+            stop_server(server)
+        drop_database(admin, name)
         admin.dispose()
 
 
