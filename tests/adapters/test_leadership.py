@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from sharewell.adapters.db.engine import make_engine
 from sharewell.adapters.db.leadership import Leadership, job_lock_key
@@ -35,6 +35,17 @@ def test_only_one_leads_until_it_steps_down(engine: Engine, database_url: str) -
         assert elsewhere is False
         first.release()
         assert not first.leading
+        if engine.dialect.name == "postgresql":
+            # Released by the time release() returns, not when the server notices the
+            # connection closed: nobody holds an advisory lock in this database now.
+            with engine.connect() as conn:
+                held = conn.execute(
+                    text(
+                        "select count(*) from pg_locks where locktype = 'advisory' and database ="
+                        " (select oid from pg_database where datname = current_database())"
+                    )
+                ).scalar_one()
+            assert held == 0
         assert second.try_lead()
         assert not first.try_lead()
     finally:

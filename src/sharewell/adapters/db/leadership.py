@@ -54,7 +54,11 @@ class Leadership:
         self._leading = False
         if self._proxied is not None:
             proxied, self._proxied = self._proxied, None
-            # Closing the connection drops its session locks.
+            # Unlocked here, so that another process can lead as soon as this returns: closing
+            # the connection drops its session locks too, but only once the server has noticed
+            # (a test saw the next try fail on a busy machine).
+            with contextlib.suppress(Exception), proxied.driver_connection.cursor() as cur:
+                cur.execute("SELECT pg_advisory_unlock(%s)", (self._key,))
             with contextlib.suppress(Exception):
                 proxied.invalidate()
         if self._fd is not None:
