@@ -44,7 +44,7 @@ def _now(request: Request) -> datetime:
 
 
 def _names(wiring: Container) -> dict[str, str]:
-    return {o.code: o.name for o in wiring.organisations.list()}
+    return wiring.organisations.names()
 
 
 def _show(name: str, value: str) -> str:

@@ -152,7 +152,7 @@ def _agreement_page(
     """One version in plain English with the forms its reader may use; `errors` and `reason`
     show the termination form again as it was sent."""
     stored = gov.stored_version(wiring.governance, agreement_id, version)
-    names = {o.code: o.name for o in wiring.organisations.list()}
+    names = wiring.organisations.names()
     text = agreement_in_english(stored.agreement, names, at=_now(request))
     party = next((p for p in stored.agreement.parties if p.org == lead.org_code), None)
     errors = errors or {}

@@ -272,7 +272,7 @@ def _risk_section(
             "levels cannot be put on a common scale yet."
         }
     profile = view.profile
-    org_names = {o.code: o.name for o in wiring.organisations.list()}
+    org_names = wiring.organisations.names()
     names = {view.person.person_id: view.person.name, **{m.person_id: m.name for m in view.members}}
     rule = (
         "the highest current level of any agency"
@@ -324,7 +324,7 @@ def joined_up_record(
     record = wiring.disclosure.joined_up_record(
         actor=Actor.signed_in(viewer), purpose=purpose, person_id=person_id, at=_now(request)
     )
-    names = {o.code: o.name for o in wiring.organisations.list()}
+    names = wiring.organisations.names()
     rows = [
         [
             {

@@ -162,7 +162,7 @@ def _line(line: sharing.RequestLine, org_names: dict[str, str]) -> dict[str, Any
 
 
 def _org_names(wiring: Container) -> dict[str, str]:
-    return {o.code: o.name for o in wiring.organisations.list()}
+    return wiring.organisations.names()
 
 
 @router.get("/sharing/inbox")
