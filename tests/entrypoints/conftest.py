@@ -35,6 +35,16 @@ AXE = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
+def flat_routes(routes: list[Any]) -> list[Any]:
+    """Every route of an app, walking into included routers (FastAPI keeps each as a node with
+    its `original_router`), for tests that enumerate the routes."""
+    flat: list[Any] = []
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        flat.extend(flat_routes(list(inner.routes)) if inner is not None else [route])
+    return flat
+
+
 class Clock:
     """A clock the tests move on by hand."""
 

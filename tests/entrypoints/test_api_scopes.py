@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from fastapi.dependencies.models import Dependant
@@ -16,6 +15,7 @@ from sharewell.config import Settings
 from sharewell.domain.api_tokens import Scope
 from sharewell.entrypoints.api.deps import ScopeRequired
 from sharewell.entrypoints.web.portal_security import is_portal
+from tests.entrypoints.conftest import flat_routes
 from tests.entrypoints.sharing_kit import Site, make_site
 
 OFFICER_IG = "ig@pol.anyshire.example"
@@ -32,14 +32,6 @@ def site(settings: Settings) -> Iterator[Site]:
     yield from make_site(settings)
 
 
-def _flatten(routes: list[Any]) -> list[Any]:
-    flat: list[Any] = []
-    for route in routes:
-        inner = getattr(route, "original_router", None)
-        flat.extend(_flatten(list(inner.routes)) if inner is not None else [route])
-    return flat
-
-
 def _scopes(dependant: Dependant) -> set[Scope]:
     found = {d.call.scope for d in dependant.dependencies if isinstance(d.call, ScopeRequired)}
     for sub in dependant.dependencies:
@@ -50,7 +42,7 @@ def _scopes(dependant: Dependant) -> set[Scope]:
 def _api_routes(site: Site) -> list[APIRoute]:
     return [
         r
-        for r in _flatten(list(site.client.app.routes))  # type: ignore[attr-defined]
+        for r in flat_routes(list(site.client.app.routes))  # type: ignore[attr-defined]
         if isinstance(r, APIRoute) and r.path.startswith("/api/") and not is_portal(r.path)
     ]
 

@@ -20,6 +20,7 @@ from sharewell.entrypoints.web.security import (
     PUBLIC_PATHS,
     same_site_target,
 )
+from tests.entrypoints.conftest import flat_routes
 from tests.entrypoints.sharing_kit import DSL, Site, make_site
 
 CROSS_SITE = {"sec-fetch-site": "cross-site", "sec-fetch-mode": "navigate"}
@@ -98,18 +99,10 @@ def test_a_search_from_another_site_asks_but_the_search_form_opens(site: Site) -
     assert QUESTION not in site.client.get("/organisations", headers=CROSS_SITE).text
 
 
-def _flatten(routes: list[Any]) -> list[Any]:
-    flat: list[Any] = []
-    for route in routes:
-        inner = getattr(route, "original_router", None)
-        flat.extend(_flatten(list(inner.routes)) if inner is not None else [route])
-    return flat
-
-
 def _page_routes(site: Site) -> list[str]:
     paths = {
         route.path
-        for route in _flatten(list(site.client.app.routes))  # type: ignore[attr-defined]
+        for route in flat_routes(list(site.client.app.routes))  # type: ignore[attr-defined]
         if isinstance(route, APIRoute)
         and route.methods & {"GET", "HEAD"}
         and not route.path.startswith("/api")

@@ -5,7 +5,6 @@ covered the moment it is added."""
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
 from fastapi.routing import APIRoute
@@ -13,16 +12,7 @@ from starlette.routing import Mount
 
 from sharewell.entrypoints.web.portal_security import PUBLIC_PORTAL_PATHS, is_portal
 from sharewell.entrypoints.web.security import PUBLIC_PATHS, STATIC_PREFIXES
-from tests.entrypoints.conftest import Web
-
-
-def _flatten(routes: list[Any]) -> list[Any]:
-    # FastAPI keeps included routers as nodes (original_router); walk into them.
-    flat: list[Any] = []
-    for route in routes:
-        inner = getattr(route, "original_router", None)
-        flat.extend(_flatten(list(inner.routes)) if inner is not None else [route])
-    return flat
+from tests.entrypoints.conftest import Web, flat_routes
 
 
 def _concrete(path: str) -> str:
@@ -31,7 +21,7 @@ def _concrete(path: str) -> str:
 
 def test_every_route_refuses_the_signed_out_except_the_public_ones(web: Web) -> None:
     checked = 0
-    for route in _flatten(list(web.client.app.routes)):  # type: ignore[attr-defined]
+    for route in flat_routes(list(web.client.app.routes)):  # type: ignore[attr-defined]
         if isinstance(route, Mount):
             assert (route.path.rstrip("/") + "/").startswith(STATIC_PREFIXES), route.path
             continue
@@ -88,7 +78,7 @@ def test_request_logs_carry_no_query_string_or_person_data(
 def test_every_form_route_refuses_a_post_without_the_csrf_token(web: Web) -> None:
     assert web.sign_in().status_code == 303
     checked = 0
-    for route in _flatten(list(web.client.app.routes)):  # type: ignore[attr-defined]
+    for route in flat_routes(list(web.client.app.routes)):  # type: ignore[attr-defined]
         methods = getattr(route, "methods", None) or set()
         if "POST" not in methods or route.path.startswith("/api/"):
             continue

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
-import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import ParamSpec, TypeVar
@@ -20,20 +19,10 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 # As many as anyio's default limit for Starlette's pool: requests wait for their turn before
-# they get here (the gatekeeper's admission), so few of these are busy at once.
+# they get here (the gatekeeper's admission), so few of these are busy at once. The pool starts
+# threads only as work arrives.
 THREADS = 40
-
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
-
-
-def _executor() -> ThreadPoolExecutor:
-    global _pool
-    if _pool is None:
-        with _pool_lock:
-            if _pool is None:
-                _pool = ThreadPoolExecutor(THREADS, thread_name_prefix="sharewell-request")
-    return _pool
+_POOL = ThreadPoolExecutor(THREADS, thread_name_prefix="sharewell-request")
 
 
 async def in_thread(func: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
@@ -42,4 +31,4 @@ async def in_thread(func: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) 
     is written whether or not anyone is still waiting)."""
     context = contextvars.copy_context()
     call = functools.partial(context.run, func, *args, **kwargs)
-    return await asyncio.get_running_loop().run_in_executor(_executor(), call)
+    return await asyncio.get_running_loop().run_in_executor(_POOL, call)

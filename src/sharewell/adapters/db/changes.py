@@ -226,7 +226,7 @@ class Kept(Generic[V]):
             return None
         return found[0]
 
-    def read(self, key: str, load: Callable[[], V], *, keep: Callable[[V], bool] = bool) -> V:
+    def read(self, key: str, load: Callable[[], V], *, keep: Callable[[V], bool]) -> V:
         """What is kept for `key`, else `load()`, kept if `keep(value)` and nothing about `key`
         changed while it was being read."""
         kept = self.get(key)
